@@ -1,0 +1,31 @@
+# The two commands of the README. Both bootstrap first (Debian packages, .venv, pinned deps),
+# idempotently, then start embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set.
+.PHONY: run test bootstrap lint format messages services stop bench-rush
+
+PY := .venv/bin/python
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+run: bootstrap
+	@$(PY) scripts/dev.py run
+
+test: bootstrap
+	@$(PY) scripts/dev.py test $(PYTEST_ARGS)
+
+lint: bootstrap
+	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+format: bootstrap
+	.venv/bin/ruff check --fix . && .venv/bin/ruff format .
+
+# Refresh the zh_Hans catalog from the sources and compile it (needs gettext).
+messages: bootstrap
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --no-location -i '.venv/*' -i '.data/*'
+	$(PY) manage.py compilemessages -l zh_Hans -i '.venv' -i '.data'
+
+services: bootstrap
+	@$(PY) scripts/dev.py env
+
+stop:
+	@$(PY) scripts/dev.py stop

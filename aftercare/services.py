@@ -1,0 +1,190 @@
+"""Writes of the core domain. Keyword-only, one transaction each, audited.
+
+Every function authorizes its actor against the tenant (``NotAllowed`` for a wrong role in
+the right tenant; callers have already looked objects up through ``visible_to`` so foreign
+objects never reach here) and raises ``InvalidInput`` with field messages for bad data.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .audit import record_event
+from .errors import InvalidInput, NotAllowed
+from .models import (
+    CalendarException,
+    CalendarKind,
+    District,
+    Membership,
+    Notification,
+    Role,
+    School,
+    Semester,
+    User,
+)
+from .tenancy import Scope
+
+
+def _require_official(actor: User, district: District) -> None:
+    if not Scope(actor).is_official(district.pk):
+        raise NotAllowed(_("Only district officials can do this."))
+
+
+@transaction.atomic
+def create_semester(
+    *, actor: User, district: District, name: str, start_date: date, end_date: date
+) -> Semester:
+    """Create a semester of ``district``. Errors: NotAllowed, InvalidInput (name, dates)."""
+    _require_official(actor, district)
+    name = (name or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = [_("This field is required.")]
+    elif Semester.objects.filter(district=district, name=name).exists():
+        errors["name"] = [_("A semester with this name already exists.")]
+    if start_date and end_date and end_date <= start_date:
+        errors["end_date"] = [_("The last day must be after the first day.")]
+    if errors:
+        raise InvalidInput(fields=errors)
+    semester = Semester.objects.create(
+        district=district, name=name, start_date=start_date, end_date=end_date
+    )
+    record_event(
+        actor=actor,
+        action="semester.created",
+        obj=semester,
+        payload={"start_date": str(start_date), "end_date": str(end_date)},
+    )
+    return semester
+
+
+@transaction.atomic
+def add_calendar_exception(
+    *,
+    actor: User,
+    semester: Semester,
+    day: date,
+    kind: str,
+    school: School | None = None,
+    note: str = "",
+    follows_weekday: int | None = None,
+) -> CalendarException:
+    """Mark a date as a holiday, a make-up school day or a school event.
+
+    District officials set district-wide dates and any school's; principals and school admins
+    set their own school's events. Errors: NotAllowed, InvalidInput (date, kind, school).
+    """
+    scope = Scope(actor)
+    if school is None:
+        allowed = scope.is_official(semester.district_id)
+    else:
+        allowed = scope.is_official(semester.district_id) or scope.manages(school)
+    if not allowed:
+        raise NotAllowed()
+    errors: dict[str, list[str]] = {}
+    if kind not in CalendarKind.values:
+        errors["kind"] = [_("Choose a valid kind.")]
+    if not (semester.start_date <= day <= semester.end_date):
+        errors["date"] = [
+            _("The date must lie within the semester (%(start)s to %(end)s).")
+            % {"start": semester.start_date, "end": semester.end_date}
+        ]
+    if school is not None and school.district_id != semester.district_id:
+        errors["school"] = [_("Choose a school of this district.")]
+    if follows_weekday is not None and kind != CalendarKind.MAKEUP_DAY:
+        errors["follows_weekday"] = [_("Only a make-up day follows another day's timetable.")]
+    if errors:
+        raise InvalidInput(fields=errors)
+    try:
+        with transaction.atomic():
+            exc = CalendarException.objects.create(
+                district_id=semester.district_id,
+                semester=semester,
+                school=school,
+                date=day,
+                kind=kind,
+                note=(note or "").strip()[:100],
+                follows_weekday=follows_weekday,
+            )
+    except IntegrityError as err:
+        raise InvalidInput(
+            fields={"date": [_("This date already has an entry; remove it first.")]}
+        ) from err
+    record_event(
+        actor=actor,
+        action="calendar.exception_added",
+        obj=semester,
+        school=school,
+        payload={"date": str(day), "kind": kind, "note": exc.note},
+    )
+    return exc
+
+
+@transaction.atomic
+def remove_calendar_exception(*, actor: User, exception: CalendarException) -> None:
+    scope = Scope(actor)
+    if not (
+        scope.is_official(exception.district_id)
+        or (exception.school is not None and scope.manages(exception.school))
+    ):
+        raise NotAllowed()
+    semester = exception.semester
+    payload = {"date": str(exception.date), "kind": exception.kind}
+    exception.delete()
+    record_event(
+        actor=actor,
+        action="calendar.exception_removed",
+        obj=semester,
+        school=exception.school,
+        payload=payload,
+    )
+
+
+@transaction.atomic
+def grant_role(
+    *, actor: User | None, user: User, role: str, district: District, school: School | None = None
+) -> Membership:
+    """Give ``user`` a role (idempotent). ``actor`` None means the system (seeding, imports)."""
+    if role not in Role.values:
+        raise InvalidInput(fields={"role": [_("Choose a valid role.")]})
+    if school is not None and school.district_id != district.pk:
+        raise InvalidInput(fields={"school": [_("Choose a school of this district.")]})
+    if role == Role.DISTRICT_OFFICIAL:
+        school = None
+    elif school is None:
+        raise InvalidInput(fields={"school": [_("This role belongs to a school.")]})
+    if actor is not None:
+        scope = Scope(actor)
+        if not (scope.is_official(district.pk) or (school and scope.manages(school))):
+            raise NotAllowed()
+    membership, created = Membership.objects.get_or_create(
+        user=user, district=district, school=school, role=role
+    )
+    if created:
+        record_event(
+            actor=actor,
+            action="membership.granted",
+            obj=user,
+            district=district,
+            school=school,
+            payload={"role": role},
+        )
+    return membership
+
+
+def notify(*, recipient: User, district: District, title: str, body: str = "", url: str = ""):
+    """Put a message in a user's in-app inbox."""
+    return Notification.objects.create(
+        district=district, recipient=recipient, title=title[:200], body=body, url=url
+    )
+
+
+def mark_notifications_read(*, user: User, ids: list[int] | None = None) -> int:
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=timezone.now())

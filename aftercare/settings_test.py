@@ -1,0 +1,31 @@
+"""Test settings: the real PostgreSQL and Redis of the environment, fast password hashing."""
+
+import os
+
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("DEMO_MODE", "0")
+
+from .settings import *  # noqa: F403
+from .settings import REDIS_URL as _DEV_REDIS_URL
+
+# A Redis database of its own, so a developer's running worker never eats test tasks.
+REDIS_URL = _DEV_REDIS_URL.rsplit("/", 1)[0] + "/" + os.environ.get("TEST_REDIS_DB", "15")
+CELERY_BROKER_URL = CELERY_RESULT_BACKEND = REDIS_URL
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Keep test keys apart from a developer's running app on the same Redis.
+# The cache gets the database below the broker's: tests clear it, never the broker's queues.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL.rsplit("/", 1)[0] + "/" + os.environ.get("TEST_CACHE_DB", "14"),
+        "KEY_PREFIX": "aftercare-test",
+    }
+}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+LANGUAGE_CODE = "zh-hans"
+WHITENOISE_AUTOREFRESH = True  # serve from the finders; no collectstatic needed in tests

@@ -1,0 +1,26 @@
+"""Celery tasks of the core: thin, ids in, one call each."""
+
+import time
+
+from celery import shared_task
+from django.conf import settings
+
+HEARTBEAT_KEY = "aftercare:worker-heartbeat"
+
+
+def redis_client():
+    import redis
+
+    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+
+
+@shared_task(name="aftercare.heartbeat", ignore_result=True)
+def heartbeat() -> None:
+    """Scheduled by beat: proves that beat schedules and a worker consumes."""
+    redis_client().set(HEARTBEAT_KEY, str(time.time()), ex=24 * 3600)
+
+
+@shared_task(name="aftercare.ping")
+def ping(token: str) -> str:
+    """Answered by a worker for the health check's live probe."""
+    return token

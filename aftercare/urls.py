@@ -1,0 +1,69 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from enrollment import views as enrollment_views
+
+from . import api, views
+from .health import health
+
+router = DefaultRouter()
+router.register("districts", api.DistrictViewSet, basename="district")
+router.register("schools", api.SchoolViewSet, basename="school")
+router.register("classes", api.SchoolClassViewSet, basename="class")
+router.register("semesters", api.SemesterViewSet, basename="semester")
+router.register("audit-events", api.AuditEventViewSet, basename="audit-event")
+router.register("notifications", api.NotificationViewSet, basename="notification")
+
+api_v1 = [
+    path("auth/token/", api.TokenLoginView.as_view(), name="api-token"),
+    path("me/", api.MeView.as_view(), name="api-me"),
+    path("", include("enrollment.api_urls")),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("accounts/no-role/", views.no_role, name="no_role"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("district/", views.district_home, name="district_home"),
+    path("district/audit/", views.audit_log, name="audit_log"),
+    path("district/semesters/", views.semester_list, name="semester_list"),
+    path("semesters/<uuid:semester_id>/", views.semester_detail, name="semester_detail"),
+    path(
+        "semesters/<uuid:semester_id>/exceptions/<int:exception_id>/delete/",
+        views.calendar_exception_delete,
+        name="calendar_exception_delete",
+    ),
+    path("school/", views.school_landing, name="school_landing"),
+    path("school/<uuid:school_id>/", views.school_home, name="school_home"),
+    path("classes/<uuid:class_id>/", views.class_detail, name="class_detail"),
+    path("students/<uuid:student_id>/", enrollment_views.student_detail, name="student_detail"),
+    path("teacher/", views.teacher_home, name="teacher_home"),
+    path("family/", views.family_home, name="family_home"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/read/", views.inbox_mark_read, name="inbox_mark_read"),
+    path("health/", health, name="health"),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "aftercare.errors_views.not_found"
+handler500 = "aftercare.errors_views.server_error"
+handler403 = "aftercare.errors_views.forbidden"

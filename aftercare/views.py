@@ -1,0 +1,400 @@
+"""Pages of the core: login, role landing pages, district audit log, semester calendar."""
+
+from __future__ import annotations
+
+import csv
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import rules, selectors, services
+from .calendar import exceptions_for, school_days
+from .errors import DomainError
+from .filters import AuditEventFilter
+from .forms import CalendarExceptionForm, LoginForm, SemesterForm
+from .models import (
+    MANAGER_ROLES,
+    TEACHER_ROLES,
+    CalendarException,
+    Notification,
+    Role,
+    School,
+    SchoolClass,
+    Semester,
+)
+from .tenancy import get_visible_or_404
+
+# --------------------------------------------------------------------------- helpers
+
+
+def roles_required(*roles):
+    """The user must hold one of ``roles`` somewhere; otherwise 403 (404s come from lookups)."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if not (request.scope.roles & set(roles)):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def current_district(request):
+    """The district an official works in (the first, or the one picked with ?district=)."""
+    districts = request.scope.official_district_objects
+    wanted = request.GET.get("district")
+    for district in districts:
+        if wanted and str(district.public_id) == wanted:
+            return district
+    return districts[0]
+
+
+def landing_url(scope) -> str:
+    if scope.is_official():
+        return reverse("district_home")
+    if scope.managed_school_objects:
+        return reverse("school_home", args=[scope.managed_school_objects[0].public_id])
+    if scope.roles & TEACHER_ROLES:
+        return reverse("teacher_home")
+    if Role.PARENT in scope.roles:
+        return reverse("family_home")
+    return reverse("no_role")
+
+
+def apply_domain_error(form, error: DomainError) -> None:
+    """Show a service's field errors in place on the form."""
+    for field, msgs in error.fields.items():
+        for msg in msgs:
+            form.add_error(field if field in form.fields else None, str(msg))
+    if not error.fields:
+        form.add_error(None, str(error.message))
+
+
+# --------------------------------------------------------------------------- auth
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if settings.DEMO_MODE:
+            from .demo import DEMO_PASSWORD, demo_logins
+
+            context["demo_logins"] = demo_logins()
+            context["demo_password"] = DEMO_PASSWORD
+        return context
+
+
+@login_required
+def home(request):
+    return redirect(landing_url(request.scope))
+
+
+@login_required
+def no_role(request):
+    if request.scope.roles:
+        return redirect("home")
+    return render(request, "no_role.html")
+
+
+# --------------------------------------------------------------------------- district
+
+
+@roles_required(Role.DISTRICT_OFFICIAL)
+def district_home(request):
+    district = current_district(request)
+    schools = list(selectors.schools_for_district(scope=request.scope, district=district))
+    semesters = selectors.semesters_for(scope=request.scope, district=district)[:3]
+    events = selectors.audit_events_for(scope=request.scope, district=district)[:8]
+    totals = {
+        "schools": len(schools),
+        "classes": sum(s.n_classes for s in schools),
+        "students": sum(s.n_students for s in schools),
+        "guardians": sum(s.n_guardians for s in schools),
+    }
+    return render(
+        request,
+        "district/home.html",
+        {
+            "district": district,
+            "schools": schools,
+            "semesters": semesters,
+            "events": events,
+            "totals": totals,
+            "nav": "district",
+        },
+    )
+
+
+@roles_required(Role.DISTRICT_OFFICIAL)
+def audit_log(request):
+    district = current_district(request)
+    base = selectors.audit_events_for(scope=request.scope, district=district)
+    filterset = AuditEventFilter(request.GET or None, queryset=base, district=district)
+    events = filterset.qs if filterset.is_bound and filterset.is_valid() else base
+    if request.GET.get("export") == "csv":
+        return _audit_csv(events[:50000])
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "district/audit.html",
+        {
+            "district": district,
+            "filter": filterset,
+            "page": page,
+            "query": query.urlencode(),
+            "nav": "audit",
+        },
+    )
+
+
+def _audit_csv(events) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="audit-events.csv"'
+    response.write("\ufeff")  # Excel opens UTF-8 CSV with Chinese text correctly with a BOM
+    writer = csv.writer(response)
+    writer.writerow([_("time"), _("school"), _("actor"), _("action"), _("object"), _("details")])
+    for e in events.iterator(chunk_size=2000):
+        writer.writerow(
+            [
+                e.created_at.isoformat(),
+                e.school.name if e.school else "",
+                e.actor_repr,
+                e.action,
+                e.object_repr,
+                e.payload,
+            ]
+        )
+    return response
+
+
+@roles_required(Role.DISTRICT_OFFICIAL)
+def semester_list(request):
+    district = current_district(request)
+    form = SemesterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            semester = services.create_semester(
+                actor=request.user, district=district, **form.cleaned_data
+            )
+        except DomainError as err:
+            apply_domain_error(form, err)
+        else:
+            messages.success(request, _("Semester created."))
+            return redirect("semester_detail", semester.public_id)
+    return render(
+        request,
+        "district/semesters.html",
+        {
+            "district": district,
+            "semesters": selectors.semesters_for(scope=request.scope, district=district),
+            "form": form,
+            "nav": "semesters",
+        },
+    )
+
+
+@login_required
+def semester_detail(request, semester_id):
+    scope = request.scope
+    semester = get_visible_or_404(Semester, scope, public_id=semester_id)
+    if not scope.roles & {Role.DISTRICT_OFFICIAL, *MANAGER_ROLES}:
+        raise PermissionDenied
+    can_edit = rules.can_edit_calendar(scope, semester.district_id)
+    school = None
+    if not can_edit:
+        school = next(
+            (s for s in scope.managed_school_objects if s.district_id == semester.district_id),
+            None,
+        )
+        if school is None:
+            raise PermissionDenied
+    form = CalendarExceptionForm(
+        request.POST or None,
+        district=semester.district,
+        school=school,
+        initial={"date": semester.start_date},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.add_calendar_exception(
+                actor=request.user,
+                semester=semester,
+                day=data["date"],
+                kind=data["kind"],
+                school=data.get("school") or school,
+                note=data["note"],
+                follows_weekday=data.get("follows_weekday"),
+            )
+        except DomainError as err:
+            apply_domain_error(form, err)
+        else:
+            messages.success(request, _("Calendar updated."))
+            return redirect("semester_detail", semester.public_id)
+    if school is None:
+        exceptions = list(semester.exceptions.select_related("school"))
+    else:
+        exceptions = exceptions_for(semester, school)
+    days = school_days(semester, school, exceptions)
+    return render(
+        request,
+        "district/semester_detail.html",
+        {
+            "semester": semester,
+            "exceptions": sorted(exceptions, key=lambda e: e.date),
+            "school_day_count": len(days),
+            "form": form,
+            "can_edit": can_edit,
+            "school": school,
+            "nav": "semesters",
+        },
+    )
+
+
+@require_POST
+@login_required
+def calendar_exception_delete(request, semester_id, exception_id):
+    scope = request.scope
+    semester = get_visible_or_404(Semester, scope, public_id=semester_id)
+    exception = get_visible_or_404(
+        CalendarException.objects.filter(semester=semester), scope, pk=exception_id
+    )
+    try:
+        services.remove_calendar_exception(actor=request.user, exception=exception)
+    except DomainError as err:
+        if err.status == 403:
+            raise PermissionDenied from err
+        messages.error(request, str(err.message))
+    else:
+        messages.success(request, _("Calendar updated."))
+    return redirect("semester_detail", semester.public_id)
+
+
+# --------------------------------------------------------------------------- school
+
+
+@login_required
+def school_landing(request):
+    schools = request.scope.managed_school_objects
+    if not schools:
+        raise PermissionDenied
+    return redirect("school_home", schools[0].public_id)
+
+
+@login_required
+def school_home(request, school_id):
+    scope = request.scope
+    school = get_visible_or_404(
+        School.objects.select_related("district"), scope, public_id=school_id
+    )
+    if not rules.can_view_school_dashboard(scope, school):
+        raise PermissionDenied
+    classes = list(selectors.classes_for_school(scope=scope, school=school))
+    staff = (
+        school.memberships.exclude(role=Role.PARENT)
+        .select_related("user")
+        .order_by("role", "user__full_name")
+    )
+    return render(
+        request,
+        "school/home.html",
+        {
+            "school": school,
+            "classes": classes,
+            "staff": staff,
+            "student_total": sum(c.n_students for c in classes),
+            "nav": f"school-{school.pk}",
+        },
+    )
+
+
+@login_required
+def class_detail(request, class_id):
+    from enrollment.selectors import students_for
+
+    scope = request.scope
+    school_class = get_visible_or_404(
+        SchoolClass.objects.select_related("school", "homeroom_teacher"), scope, public_id=class_id
+    )
+    if not rules.can_view_class(scope, school_class):
+        raise PermissionDenied
+    students = students_for(scope=scope).filter(school_class=school_class)
+    return render(
+        request,
+        "school/class_detail.html",
+        {"school_class": school_class, "students": students},
+    )
+
+
+# --------------------------------------------------------------------------- teacher, family
+
+
+@roles_required(*TEACHER_ROLES)
+def teacher_home(request):
+    scope = request.scope
+    classes = (
+        SchoolClass.objects.visible_to(scope)
+        .filter(homeroom_teacher=request.user)
+        .select_related("school")
+        .annotate(n_students=selectors.count_of(_active_students_of_class()))
+        .order_by("school_id", "grade", "number")
+    )
+    schools = School.objects.filter(pk__in=scope.teacher_schools).order_by("name")
+    return render(
+        request, "teacher/home.html", {"classes": classes, "schools": schools, "nav": "teacher"}
+    )
+
+
+def _active_students_of_class():
+    from django.db.models import OuterRef
+
+    from enrollment.models import Student
+
+    return Student.objects.filter(school_class=OuterRef("pk"), is_active=True)
+
+
+@roles_required(Role.PARENT)
+def family_home(request):
+    from enrollment.selectors import children_of
+
+    return render(
+        request,
+        "family/home.html",
+        {"children": children_of(user=request.user, scope=request.scope), "nav": "family"},
+    )
+
+
+# --------------------------------------------------------------------------- inbox
+
+
+@login_required
+def inbox(request):
+    items = Notification.objects.visible_to(request.scope).order_by("-created_at")
+    page = Paginator(items, 30).get_page(request.GET.get("page"))
+    return render(request, "inbox.html", {"page": page, "nav": "inbox"})
+
+
+@require_POST
+@login_required
+def inbox_mark_read(request):
+    services.mark_notifications_read(user=request.user)
+    return redirect("inbox")

@@ -1,0 +1,171 @@
+"""Tenancy: every route that takes an id answers 404 for another tenant's object."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from aftercare.models import CalendarException, CalendarKind, District, School, SchoolClass
+from aftercare.tenancy import Scope
+from enrollment.models import Student
+
+pytestmark = pytest.mark.django_db
+
+
+def test_scope_resolves_roles_per_school(world):
+    scope = Scope(world.users["principal_a1"])
+    assert scope.manager_schools == {world.schools["a1"].pk}
+    assert not scope.is_official()
+    assert Scope(world.users["official_a"]).official_districts == {world.a.pk}
+
+
+@pytest.mark.parametrize(
+    ("user_key", "expected"),
+    [
+        ("official_a", {"a1", "a2"}),
+        ("principal_a1", {"a1"}),
+        ("admin_a2", {"a2"}),
+        ("teacher_a1", {"a1"}),
+        ("care_a1", set()),  # care teachers see students of their groups only (none yet)
+        ("parent_a1", {"a1"}),
+        ("outsider", {"b2"}),
+    ],
+)
+def test_students_visible_by_role(world, user_key, expected):
+    seen = set(Student.objects.visible_to(Scope(world.users[user_key])))
+    assert seen == {world.students[k] for k in expected}
+
+
+def test_homeroom_teacher_sees_only_own_class(world):
+    other_class = SchoolClass.objects.create(
+        district=world.a, school=world.schools["a1"], grade=4, number=1
+    )
+    scope = Scope(world.users["teacher_a1"])
+    assert set(SchoolClass.objects.visible_to(scope)) == {world.classes["a1"]}
+    assert other_class not in SchoolClass.objects.visible_to(Scope(world.users["parent_a1"]))
+
+
+def test_district_level_rows_visible_to_members_of_that_district_only(world):
+    assert set(District.objects.visible_to(Scope(world.users["parent_a1"]))) == {world.a}
+    assert set(School.objects.visible_to(Scope(world.users["outsider"]))) == {world.schools["b2"]}
+
+
+def test_anonymous_sees_nothing(world):
+    from django.contrib.auth.models import AnonymousUser
+
+    assert not Student.objects.visible_to(Scope(AnonymousUser())).exists()
+
+
+# --------------------------------------------------------------------- the route matrix
+
+
+def _foreign_routes(world):
+    """Every route with an object id, pointed at district b's objects."""
+    semester = world.semesters["b"]
+    exc = CalendarException.objects.create(
+        district=world.b, semester=semester, date=semester.start_date, kind=CalendarKind.HOLIDAY
+    )
+    school, klass, student = world.schools["b1"], world.classes["b1"], world.students["b1"]
+    return {
+        "school_home": ("get", reverse("school_home", args=[school.public_id])),
+        "class_detail": ("get", reverse("class_detail", args=[klass.public_id])),
+        "student_detail": ("get", reverse("student_detail", args=[student.public_id])),
+        "semester_detail": ("get", reverse("semester_detail", args=[semester.public_id])),
+        "calendar_exception_delete": (
+            "post",
+            reverse("calendar_exception_delete", args=[semester.public_id, exc.pk]),
+        ),
+        "district-detail": ("get", reverse("district-detail", args=[world.b.public_id])),
+        "school-detail": ("get", reverse("school-detail", args=[school.public_id])),
+        "class-detail": ("get", reverse("class-detail", args=[klass.public_id])),
+        "semester-detail": ("get", reverse("semester-detail", args=[semester.public_id])),
+        "semester-add-exception": (
+            "post",
+            reverse("semester-add-exception", args=[semester.public_id]),
+        ),
+        "semester-remove-exception": (
+            "delete",
+            reverse("semester-remove-exception", args=[semester.public_id, exc.pk]),
+        ),
+        "semester-school-days": ("get", reverse("semester-school-days", args=[semester.public_id])),
+        "student-detail": ("get", reverse("student-detail", args=[student.public_id])),
+        "audit-event-detail": ("get", reverse("audit-event-detail", args=[_foreign_event(world)])),
+        "notification-detail": ("get", reverse("notification-detail", args=[_foreign_note(world)])),
+    }
+
+
+def _foreign_event(world):
+    from aftercare.audit import record_event
+
+    return record_event(actor=world.users["official_b"], action="test.event", obj=world.b).pk
+
+
+def _foreign_note(world):
+    from aftercare.services import notify
+
+    return notify(recipient=world.users["official_b"], district=world.b, title="x").pk
+
+
+def _id_routes():
+    """Names of all routes (outside the Django admin) whose path takes an object id."""
+    import re
+
+    names = set()
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern) and p.name and not prefix.startswith("admin/"):
+                route = prefix + str(p.pattern)
+                params = set(re.findall(r"<(?:\w+:)?(\w+)>", route)) - {"format"}
+                if params:
+                    names.add(p.name)
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def test_every_id_route_is_in_the_cross_tenant_matrix(world):
+    matrix = set(_foreign_routes(world))
+    missing = _id_routes() - matrix
+    assert not missing, f"routes without a cross-tenant 404 test: {sorted(missing)}"
+
+
+@pytest.mark.parametrize(
+    "user_key", ["official_a", "principal_a1", "admin_a1", "teacher_a1", "care_a1", "parent_a1"]
+)
+def test_foreign_objects_are_404_for_every_role(world, client, user_key):
+    routes = _foreign_routes(world)
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(world.users[user_key])
+    client.force_login(world.users[user_key], backend="aftercare.auth.MobileOrUsernameBackend")
+    for name, (method, url) in routes.items():
+        agent = api if url.startswith("/api/") else client
+        response = getattr(agent, method)(url)
+        if name == "audit-event-detail" and user_key != "official_a":
+            # Non-officials may not read audit events at all: "wrong role", same tenant.
+            assert response.status_code == 403, (name, response.status_code)
+            continue
+        assert response.status_code == 404, (name, user_key, response.status_code)
+        if url.startswith("/api/"):
+            assert response.json()["error"]["code"] == "not_found"
+
+
+def test_own_objects_are_found(world, client, login):
+    login(world.users["official_a"])
+    school = world.schools["a1"]
+    assert client.get(reverse("school_home", args=[school.public_id])).status_code == 200
+    assert (
+        client.get(reverse("student_detail", args=[world.students["a1"].public_id])).status_code
+        == 200
+    )
+
+
+def test_wrong_role_in_own_tenant_is_403(world, client, login):
+    login(world.users["parent_a1"])
+    assert (
+        client.get(reverse("school_home", args=[world.schools["a1"].public_id])).status_code == 403
+    )
+    assert client.get(reverse("district_home")).status_code == 403
+    assert client.get(reverse("audit_log")).status_code == 403
