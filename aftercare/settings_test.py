@@ -27,5 +27,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Parallel test runs on one server (several checkouts, helpers) need their own database.
+if os.environ.get("TEST_DB_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DB_NAME"]}  # noqa: F405
 LANGUAGE_CODE = "zh-hans"
 WHITENOISE_AUTOREFRESH = True  # serve from the finders; no collectstatic needed in tests

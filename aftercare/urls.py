@@ -6,8 +6,9 @@ from rest_framework.routers import DefaultRouter
 
 from enrollment import views as enrollment_views
 
-from . import api, views
+from . import api
 from .health import health
+from .views import core as views
 
 router = DefaultRouter()
 router.register("districts", api.DistrictViewSet, basename="district")
@@ -53,6 +54,7 @@ urlpatterns = [
     path("school/<uuid:school_id>/", views.school_home, name="school_home"),
     path("classes/<uuid:class_id>/", views.class_detail, name="class_detail"),
     path("students/<uuid:student_id>/", enrollment_views.student_detail, name="student_detail"),
+    path("", include("enrollment.urls")),
     path("teacher/", views.teacher_home, name="teacher_home"),
     path("family/", views.family_home, name="family_home"),
     path("inbox/", views.inbox, name="inbox"),

@@ -17,12 +17,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import rules, selectors, services
-from .calendar import exceptions_for, school_days
-from .errors import DomainError
-from .filters import AuditEventFilter
-from .forms import CalendarExceptionForm, LoginForm, SemesterForm
-from .models import (
+from .. import rules, selectors, services
+from ..calendar import exceptions_for, school_days
+from ..errors import DomainError
+from ..filters import AuditEventFilter
+from ..forms import CalendarExceptionForm, LoginForm, SemesterForm
+from ..models import (
     MANAGER_ROLES,
     TEACHER_ROLES,
     CalendarException,
@@ -32,7 +32,7 @@ from .models import (
     SchoolClass,
     Semester,
 )
-from .tenancy import get_visible_or_404
+from ..tenancy import get_visible_or_404
 
 # --------------------------------------------------------------------------- helpers
 
@@ -94,7 +94,7 @@ class LoginView(auth_views.LoginView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if settings.DEMO_MODE:
-            from .demo import DEMO_PASSWORD, demo_logins
+            from ..demo import DEMO_PASSWORD, demo_logins
 
             context["demo_logins"] = demo_logins()
             context["demo_password"] = DEMO_PASSWORD

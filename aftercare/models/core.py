@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .tenancy import TenantQuerySet, TenantRule
+from ..tenancy import TenantQuerySet, TenantRule
 
 mobile_validator = RegexValidator(
     r"^1[3-9]\d{9}$", _("Enter a valid 11-digit mainland mobile number."), code="invalid_mobile"
@@ -374,7 +374,7 @@ class AuditEvent(models.Model):
 
     @property
     def action_label(self):
-        from .audit import action_label
+        from ..audit import action_label
 
         return action_label(self.action)
 

@@ -1,0 +1,19 @@
+"""Writes of the core domain (see each module): core, policy, plans."""
+
+from .core import (
+    add_calendar_exception,
+    create_semester,
+    grant_role,
+    mark_notifications_read,
+    notify,
+    remove_calendar_exception,
+)
+
+__all__ = [
+    "add_calendar_exception",
+    "create_semester",
+    "grant_role",
+    "mark_notifications_read",
+    "notify",
+    "remove_calendar_exception",
+]
