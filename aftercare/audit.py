@@ -16,6 +16,15 @@ ACTION_LABELS: dict[str, Any] = {
     "calendar.exception_removed": _("Calendar date removed"),
     "membership.granted": _("Role granted"),
     "student.viewed": _("Student record viewed"),
+    "policy.created": _("Policy started from a preset"),
+    "policy.changed": _("Policy changed"),
+    "plan.created": _("Plan created"),
+    "plan.edited": _("Plan edited"),
+    "plan.submitted": _("Plan submitted"),
+    "plan.approved": _("Plan approved"),
+    "plan.returned": _("Plan returned"),
+    "plan.published": _("Plan published"),
+    "plan.amendment_started": _("Plan amendment started"),
 }
 
 

@@ -11,15 +11,25 @@ def nav_items(scope) -> list[dict]:
     if scope.is_official():
         items += [
             {"key": "district", "label": _("District"), "url": reverse("district_home")},
+            {"key": "plans", "label": _("School plans"), "url": reverse("district_plans")},
+            {"key": "policy", "label": _("Policy"), "url": reverse("policy_index")},
             {"key": "semesters", "label": _("Semesters"), "url": reverse("semester_list")},
             {"key": "audit", "label": _("Audit log"), "url": reverse("audit_log")},
         ]
+    several = len(scope.managed_school_objects) > 1
     for school in scope.managed_school_objects:
         items.append(
             {
                 "key": f"school-{school.pk}",
-                "label": school.name if len(scope.managed_school_objects) > 1 else _("School"),
+                "label": school.name if several else _("School"),
                 "url": reverse("school_home", args=[school.public_id]),
+            }
+        )
+        items.append(
+            {
+                "key": f"plans-{school.pk}",
+                "label": _("Plan (一校一案)") if not several else f"{school.name} · {_('Plan')}",
+                "url": reverse("school_plans", args=[school.public_id]),
             }
         )
     if scope.roles & TEACHER_ROLES:

@@ -220,6 +220,10 @@ def seed_demo(stdout=None) -> District:
             parent_mobiles=parent_mobiles,
         )
 
+    from .demo_plans import seed_plans
+
+    seed_plans(district=district, semester=semester, official=official)
+
     if stdout is not None:
         from enrollment.models import Student
 

@@ -23,3 +23,18 @@ from .core import (  # noqa: F401 - explicit names for tools
     UserManager,
     mobile_validator,
 )
+from .plans import *  # noqa: F403
+from .plans import (  # noqa: F401
+    EDITABLE_STATUSES,
+    FROZEN_STATUSES,
+    Course,
+    FeeUnit,
+    PlanStatus,
+    PlanVersion,
+    RegistrationWindow,
+    SchoolPlan,
+    ServicePeriod,
+    WindowKind,
+)
+from .policy import *  # noqa: F403
+from .policy import DistrictPolicy, ExtendedRefund, PolicySeason, RefundBasis  # noqa: F401

@@ -1,4 +1,8 @@
-"""Writes of the core domain (see each module): core, policy, plans."""
+"""Writes of the core domain (see each module): core, policy, plans.
+
+Core functions are re-exported here; policy and plan services are used as
+``from aftercare.services import plans`` / ``policy``.
+"""
 
 from .core import (
     add_calendar_exception,

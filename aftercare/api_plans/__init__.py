@@ -1,0 +1,1 @@
+urlpatterns: list = []  # the policy and plan API lands here
