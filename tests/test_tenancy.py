@@ -100,6 +100,7 @@ def _foreign_routes(world):
         "audit-event-detail": ("get", reverse("audit-event-detail", args=[_foreign_event(world)])),
         "notification-detail": ("get", reverse("notification-detail", args=[_foreign_note(world)])),
         **_foreign_plan_pages(world),
+        **_foreign_plan_api(world),
     }
 
 
@@ -116,9 +117,10 @@ def _foreign_plan_pages(world):
         actor=world.users["principal_b1"], school=school, semester=semester
     )
     period = plan_services.save_plan_part(
-        actor=world.users["principal_b1"], version=plan.versions.get(), kind="period",
-        data={"grades": [3], "weekdays": [0], "start_time": time(15, 30),
-              "end_time": time(17, 0)},
+        actor=world.users["principal_b1"],
+        version=plan.versions.get(),
+        kind="period",
+        data={"grades": [3], "weekdays": [0], "start_time": time(15, 30), "end_time": time(17, 0)},
     )
     pid = plan.public_id
     return {
@@ -130,9 +132,76 @@ def _foreign_plan_pages(world):
         "plan_action": ("post", reverse("plan_action", args=[pid, "approve"])),
         "plan_part_new": ("get", reverse("plan_part_new", args=[pid, "period"])),
         "plan_part_edit": ("get", reverse("plan_part_edit", args=[pid, "period", period.pk])),
-        "plan_part_delete": (
-            "post", reverse("plan_part_delete", args=[pid, "period", period.pk])),
+        "plan_part_delete": ("post", reverse("plan_part_delete", args=[pid, "period", period.pk])),
     }
+
+
+def _foreign_plan_api(world):
+    """The policy and plan API routes, pointed at district b's policy and school b2's plan
+    (with a period, a course and a registration window)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from aftercare.services import plans as plan_services
+    from aftercare.services import policy as policy_services
+
+    semester, principal = world.semesters["b"], world.users["principal_b2"]
+    policy = policy_services.create_policy_from_preset(
+        actor=world.users["official_b"], semester=semester, preset="one_plus_x"
+    )
+    plan = plan_services.create_plan(actor=principal, school=world.schools["b2"], semester=semester)
+    version = plan.versions.get()
+    shanghai = ZoneInfo("Asia/Shanghai")
+    parts = {
+        "period": {
+            "grades": [3],
+            "weekdays": [0],
+            "start_time": time(15, 30),
+            "end_time": time(17, 0),
+        },
+        "course": {
+            "name": "围棋",
+            "grades": [3],
+            "weekdays": [2],
+            "start_time": time(16, 0),
+            "end_time": time(16, 40),
+            "capacity": 20,
+        },
+        "window": {
+            "kind": "extended",
+            "round": 1,
+            "opens_at": datetime(2026, 8, 25, 10, 40, tzinfo=shanghai),
+            "closes_at": datetime(2026, 8, 26, 10, 40, tzinfo=shanghai),
+        },
+    }
+    ids = {
+        kind: plan_services.save_plan_part(
+            actor=principal, version=version, kind=kind, data=data
+        ).pk
+        for kind, data in parts.items()
+    }
+    routes = {
+        "policy-detail": ("get", reverse("policy-detail", args=[policy.public_id])),
+        "policy-change": ("post", reverse("policy-change", args=[policy.public_id])),
+        "policy-diff": ("get", reverse("policy-diff", args=[policy.public_id])),
+        "plan-detail": ("get", reverse("plan-detail", args=[plan.public_id])),
+        "plan-draft": ("patch", reverse("plan-draft", args=[plan.public_id])),
+        "plan-check": ("get", reverse("plan-check", args=[plan.public_id])),
+        "plan-version-list": ("get", reverse("plan-version-list", args=[plan.public_id])),
+        "plan-version-detail": (
+            "get",
+            reverse("plan-version-detail", args=[plan.public_id, version.number]),
+        ),
+    }
+    for step in ("submit", "approve", "return", "publish", "amend"):
+        routes[f"plan-{step}"] = ("post", reverse(f"plan-{step}", args=[plan.public_id]))
+    for kind, pk in ids.items():
+        routes[f"plan-{kind}-list"] = ("post", reverse(f"plan-{kind}-list", args=[plan.public_id]))
+        routes[f"plan-{kind}-detail"] = (
+            "delete",
+            reverse(f"plan-{kind}-detail", args=[plan.public_id, pk]),
+        )
+    return routes
 
 
 # Public pages take ids too, but show only published, non-personal data to anyone.

@@ -140,24 +140,35 @@ def _notify_school(plan: SchoolPlan, title: str, body: str = "") -> None:
         )
 
 
-def working_version(plan: SchoolPlan) -> PlanVersion | None:
+WORKING_ORDER = (
+    PlanStatus.DRAFT,
+    PlanStatus.RETURNED,
+    PlanStatus.SUBMITTED,
+    PlanStatus.APPROVED,
+    PlanStatus.PUBLISHED,
+)
+
+
+def pick_working(versions) -> PlanVersion | None:
     """The version being edited or reviewed, else the published one, else the latest."""
-    versions = list(plan.versions.order_by("-number"))
-    for status in (
-        PlanStatus.DRAFT,
-        PlanStatus.RETURNED,
-        PlanStatus.SUBMITTED,
-        PlanStatus.APPROVED,
-        PlanStatus.PUBLISHED,
-    ):
-        for v in versions:
-            if v.status == status:
-                return v
-    return versions[0] if versions else None
+    ordered = sorted(versions, key=lambda v: -v.number)
+    for status in WORKING_ORDER:
+        for version in ordered:
+            if version.status == status:
+                return version
+    return ordered[0] if ordered else None
+
+
+def pick_published(versions) -> PlanVersion | None:
+    return next((v for v in versions if v.status == PlanStatus.PUBLISHED), None)
+
+
+def working_version(plan: SchoolPlan) -> PlanVersion | None:
+    return pick_working(plan.versions.all())  # uses a prefetch when there is one
 
 
 def published_version(plan: SchoolPlan) -> PlanVersion | None:
-    return plan.versions.filter(status=PlanStatus.PUBLISHED).first()
+    return pick_published(plan.versions.all())
 
 
 def _copy_parts(
@@ -305,6 +316,8 @@ def update_plan_general(*, actor: User, version: PlanVersion, data: dict[str, An
     unknown = set(data) - set(GENERAL_FIELDS)
     if unknown:
         raise InvalidInput(fields={k: [_("Unknown field.")] for k in sorted(unknown)})
+    if all(getattr(version, k) == v for k, v in data.items()):
+        return version  # nothing to change, nothing to audit
     for key, value in data.items():
         setattr(version, key, value)
     if version.basic_fee_unit == "free":
@@ -368,8 +381,11 @@ def save_plan_part(
     _require_manager(actor, version.plan.school)
     _require_editable(version)
     model = PART_MODELS[kind]
-    if part is not None and part.version_id != version.pk:
-        raise InvalidInput(_("This item belongs to another version."))
+    if part is not None:
+        # Re-read under the plan lock: a concurrent edit of the same item is not lost.
+        part = model.objects.select_for_update().filter(pk=part.pk).first()
+        if part is None or part.version_id != version.pk:
+            raise InvalidInput(_("This item belongs to another version."))
     values = {f: data[f] for f in PART_FIELDS[kind] if f in data}
     if part is not None:
         values = {**{f: getattr(part, f) for f in PART_FIELDS[kind]}, **values}

@@ -192,6 +192,8 @@ def update_policy(
         raise InvalidInput(fields={k: [_("Unknown field.")] for k in sorted(unknown)})
     values = {f: getattr(previous, f) for f in policy_fields()}
     values.update(changes)
+    if isinstance(values.get("service_weekdays"), list | tuple):
+        values["service_weekdays"] = sorted(set(values["service_weekdays"]))
     old_seasons = _season_rows(previous)
     new_seasons = (
         old_seasons if seasons is None else [{f: s.get(f) for f in SEASON_FIELDS} for s in seasons]
