@@ -14,6 +14,7 @@ from .models import (
     DistrictPolicy,
     FeeUnit,
     PlanVersion,
+    RegistrationMode,
     WindowKind,
 )
 from .policy_presets import PRESETS
@@ -277,6 +278,9 @@ class WindowForm(forms.Form):
     kind = forms.ChoiceField(label=_("for"), choices=WindowKind.choices)
     round = forms.TypedChoiceField(
         label=_("round"), coerce=int, choices=[(1, _("First round")), (2, _("Second round"))]
+    )
+    mode = forms.ChoiceField(
+        label=_("allocation"), choices=RegistrationMode.choices, initial=RegistrationMode.FCFS
     )
     opens_at = forms.DateTimeField(label=_("opens"), widget=DATETIME)
     closes_at = forms.DateTimeField(label=_("closes"), widget=DATETIME)

@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import api
@@ -5,4 +6,10 @@ from . import api
 router = SimpleRouter()
 router.register("students", api.StudentViewSet, basename="student")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("auth/sms-code/", api.SmsCodeView.as_view(), name="api-sms-code"),
+    path("auth/signup/", api.SignupView.as_view(), name="api-signup"),
+    path("family/children/", api.FamilyChildrenView.as_view(), name="api-family-children"),
+    path("schools/<uuid:school_id>/roster/", api.RosterView.as_view(), name="school-roster"),
+    *router.urls,
+]

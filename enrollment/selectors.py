@@ -1,10 +1,14 @@
 """Reads of students and guardians, scoped to who asks."""
 
-from django.db.models import Prefetch, QuerySet
+import math
 
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from aftercare.models import SchoolClass
 from aftercare.tenancy import Scope
 
-from .models import Guardianship, Student
+from .models import SMS_RESEND_COOLDOWN, Guardianship, SmsCode, Student
 
 
 def students_for(*, scope: Scope) -> QuerySet[Student]:
@@ -24,3 +28,28 @@ def children_of(*, user, scope: Scope) -> QuerySet[Student]:
             Prefetch("guardianships", queryset=Guardianship.objects.select_related("user"))
         )
     )
+
+
+def roster_summary(*, school) -> dict[str, int]:
+    """Counts shown on a school's roster page (two queries, whatever the school's size)."""
+    on_roll = Q(is_active=True)
+    counts = (
+        Student.objects.filter(school=school)
+        .annotate(has_guardian=Exists(Guardianship.objects.filter(student=OuterRef("pk"))))
+        .aggregate(
+            students=Count("pk", filter=on_roll),
+            with_mobile=Count("pk", filter=on_roll & Q(guardian_mobile__isnull=False)),
+            with_guardian=Count("pk", filter=on_roll & Q(has_guardian=True)),
+        )
+    )
+    counts["classes"] = SchoolClass.objects.filter(school=school).count()
+    return counts
+
+
+def sms_resend_wait(*, mobile: str) -> int:
+    """Seconds until another SMS code may be sent to ``mobile`` (0: now)."""
+    latest = SmsCode.objects.filter(mobile=mobile).order_by("-created_at").first()
+    if latest is None:
+        return 0
+    left = (latest.created_at + SMS_RESEND_COOLDOWN - timezone.now()).total_seconds()
+    return max(0, math.ceil(left))

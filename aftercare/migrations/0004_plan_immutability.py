@@ -19,7 +19,7 @@ CONTENT_FIELDS = (
 OLD = ", ".join(f"OLD.{f}" for f in CONTENT_FIELDS)
 NEW = ", ".join(f"NEW.{f}" for f in CONTENT_FIELDS)
 
-FORWARD = f"""
+GUARD_FUNCTION = """
 CREATE OR REPLACE FUNCTION aftercare_planversion_guard() RETURNS trigger AS $$
 BEGIN
     IF OLD.status IN ('approved', 'published', 'superseded') THEN
@@ -27,7 +27,7 @@ BEGIN
             RAISE EXCEPTION 'plan version % is %: it cannot be deleted', OLD.id, OLD.status
                 USING ERRCODE = 'integrity_constraint_violation';
         END IF;
-        IF ROW({NEW}) IS DISTINCT FROM ROW({OLD})
+        IF ROW({new}) IS DISTINCT FROM ROW({old})
            OR NEW.plan_id <> OLD.plan_id OR NEW.number <> OLD.number
            OR NEW.policy_id IS DISTINCT FROM OLD.policy_id
            OR NOT (NEW.status = OLD.status
@@ -42,6 +42,9 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 
+"""
+
+FORWARD = GUARD_FUNCTION.format(old=OLD, new=NEW) + """
 CREATE TRIGGER aftercare_planversion_guard
     BEFORE UPDATE OR DELETE ON aftercare_planversion
     FOR EACH ROW EXECUTE FUNCTION aftercare_planversion_guard();

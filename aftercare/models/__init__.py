@@ -31,6 +31,7 @@ from .plans import (  # noqa: F401
     FeeUnit,
     PlanStatus,
     PlanVersion,
+    RegistrationMode,
     RegistrationWindow,
     SchoolPlan,
     ServicePeriod,

@@ -113,6 +113,11 @@ class PlanVersion(models.Model):
     prohibitions_confirmed = models.BooleanField(
         _("we confirm the district's prohibitions"), default=False
     )
+    max_courses_per_student = models.PositiveSmallIntegerField(
+        _("extended courses per student at most"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+    )
 
     # Parents read published plans on the public pages and through enrollment selectors.
     tenant_rule = TenantRule()
@@ -131,6 +136,7 @@ class PlanVersion(models.Model):
         "safety_plan",
         "leadership_group",
         "prohibitions_confirmed",
+        "max_courses_per_student",
     )
 
     class Meta:
@@ -278,11 +284,22 @@ class WindowKind(models.TextChoices):
     EXTENDED = "extended", _("Extended courses")
 
 
+class RegistrationMode(models.TextChoices):
+    FCFS = "fcfs", _("First come, first served (先报先得)")
+    LOTTERY = "lottery", _("Lottery after the window closes (摇号)")
+
+
 class RegistrationWindow(_PlanPart):
     version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="windows")
     kind = models.CharField(_("for"), max_length=16, choices=WindowKind.choices)
     round = models.PositiveSmallIntegerField(
         _("round"), default=1, validators=[MinValueValidator(1), MaxValueValidator(2)]
+    )
+    mode = models.CharField(
+        _("allocation"),
+        max_length=8,
+        choices=RegistrationMode.choices,
+        default=RegistrationMode.FCFS,
     )
     opens_at = models.DateTimeField(_("opens"))
     closes_at = models.DateTimeField(_("closes"))

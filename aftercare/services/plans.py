@@ -56,7 +56,7 @@ PART_FIELDS = {
         "fee_per_lesson",
         "materials",
     ),
-    "window": ("kind", "round", "opens_at", "closes_at"),
+    "window": ("kind", "round", "mode", "opens_at", "closes_at"),
 }
 GENERAL_FIELDS = PlanVersion.CONTENT_FIELDS
 

@@ -72,6 +72,8 @@ def landing_url(scope) -> str:
         return reverse("teacher_home")
     if Role.PARENT in scope.roles:
         return reverse("family_home")
+    if scope.user.username is None:  # a parent who signed up and has not bound a child yet
+        return reverse("bind_child")
     return reverse("no_role")
 
 

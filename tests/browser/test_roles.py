@@ -57,7 +57,7 @@ def test_official_filters_the_audit_log(bworld, log_in, live_server):
     page.get_by_label("操作", exact=True).fill("plan.")
     page.get_by_role("button", name="筛选").click()
     assert rows.count() == 1
-    assert "plan.submitted" in rows.first.inner_text()
+    assert "提交方案" in rows.first.inner_text()
 
 
 def test_language_switch(bworld, log_in):

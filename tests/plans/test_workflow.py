@@ -55,6 +55,7 @@ def test_approved_version_refuses_service_edits(setup):
     "sql",
     [
         "UPDATE aftercare_planversion SET hotline = 'x' WHERE id = %s",
+        "UPDATE aftercare_planversion SET max_courses_per_student = 5 WHERE id = %s",
         "UPDATE aftercare_planversion SET status = 'draft' WHERE id = %s",
         "DELETE FROM aftercare_planversion WHERE id = %s",
         "UPDATE aftercare_serviceperiod SET end_time = '19:00' WHERE version_id = %s",
