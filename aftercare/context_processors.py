@@ -32,10 +32,37 @@ def nav_items(scope) -> list[dict]:
                 "url": reverse("school_plans", args=[school.public_id]),
             }
         )
+        items.append(
+            {
+                "key": f"applications-{school.pk}",
+                "label": _("Applications")
+                if not several
+                else f"{school.name} · {_('Applications')}",
+                "url": reverse("school_applications", args=[school.public_id]),
+            }
+        )
     if scope.roles & TEACHER_ROLES:
         items.append({"key": "teacher", "label": _("My classes"), "url": reverse("teacher_home")})
+    if Role.HOMEROOM_TEACHER in scope.roles:
+        items.append(
+            {
+                "key": "teacher-applications",
+                "label": _("Applications"),
+                "url": reverse("teacher_applications"),
+            }
+        )
     if Role.PARENT in scope.roles:
         items.append({"key": "family", "label": _("My children"), "url": reverse("family_home")})
+        items.append(
+            {
+                "key": "family-applications",
+                "label": _("My applications"),
+                "url": reverse("family_applications"),
+            }
+        )
+        items.append(
+            {"key": "courses", "label": _("Extended courses"), "url": reverse("family_courses")}
+        )
     return items
 
 

@@ -159,7 +159,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "aftercare.heartbeat", "schedule": 30.0},
+    "expire-waitlist-offers": {"task": "enrollment.expire_offers", "schedule": 60.0},
+    "purge-stale-sign-up-records": {
+        "task": "enrollment.purge_stale_records",
+        "schedule": 24 * 3600.0,
+    },
 }
+WAITLIST_OFFER_HOURS = int(env("WAITLIST_OFFER_HOURS", "24"))
 # A worker heartbeat older than this makes /health/ report the scheduler as stale.
 HEALTH_HEARTBEAT_MAX_AGE = 120
 
@@ -189,7 +195,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "SeatStatusEnum": "enrollment.models_registration.SeatStatus",
+        "PlanStatusEnum": "aftercare.models.plans.PlanStatus",
+        "RegisterOutcomeEnum": ["confirmed", "waitlisted", "entered"],
+    },
 }
 
 # Content security policy: everything is served from this origin (no CDNs).

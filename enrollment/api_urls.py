@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from . import api
@@ -12,4 +12,6 @@ urlpatterns = [
     path("family/children/", api.FamilyChildrenView.as_view(), name="api-family-children"),
     path("schools/<uuid:school_id>/roster/", api.RosterView.as_view(), name="school-roster"),
     *router.urls,
+    path("", include("enrollment.api_courses")),
+    path("", include("enrollment.api_applications")),
 ]

@@ -156,3 +156,14 @@ class BindAttempt(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# Applications, agreements and course seats live in their own module.
+from .models_registration import (  # noqa: E402, F401
+    Application,
+    ApplicationStatus,
+    CourseCapacity,
+    CourseRegistration,
+    LotteryDraw,
+    ServiceAgreement,
+)

@@ -543,3 +543,14 @@ def _tell_other_guardians(guardianship: Guardianship) -> None:
     url = reverse("student_detail", args=[student.public_id])
     for other in others:
         notify(recipient=other.user, district=student.district, title=title, body=body, url=url)
+
+
+def purge_stale_records(*, now: datetime | None = None) -> dict[str, int]:
+    """Delete sign-up codes and failed binding attempts older than two days (daily task).
+
+    The limits that read them look back one day at most, so nothing they need goes.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=2)
+    codes, _ = SmsCode.objects.filter(created_at__lt=cutoff).delete()
+    attempts, _ = BindAttempt.objects.filter(created_at__lt=cutoff).delete()
+    return {"sms_codes": codes, "bind_attempts": attempts}

@@ -1,6 +1,6 @@
 """Pages of the enrollment app (roster, family sign-up and binding, applications)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -17,4 +17,6 @@ urlpatterns = [
     path("accounts/signup/verify/", views.signup_verify, name="signup_verify"),
     path("accounts/signup/resend/", views.signup_resend, name="signup_resend"),
     path("family/children/add/", views.bind_child, name="bind_child"),
+    path("", include("enrollment.urls_courses")),
+    path("", include("enrollment.urls_applications")),
 ]

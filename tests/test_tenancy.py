@@ -101,6 +101,7 @@ def _foreign_routes(world):
         "notification-detail": ("get", reverse("notification-detail", args=[_foreign_note(world)])),
         **_foreign_plan_pages(world),
         **_foreign_plan_api(world),
+        **_foreign_registration(world),
     }
 
 
@@ -205,7 +206,37 @@ def _foreign_plan_api(world):
 
 
 # Public pages take ids too, but show only published, non-personal data to anyone.
-PUBLIC_ROUTES = {"public_plan", "public_district"}
+PUBLIC_ROUTES = {"public_plan", "public_district", "public_lottery", "course-lottery"}
+
+
+def _foreign_registration(world):
+    """A published plan of school b1 with a course and one registration."""
+    from enrollment import registration as engine
+    from tests.registration_world import build_rush
+
+    rush = build_rush(world, school_key="b1", students=1)
+    student = rush.students[0]
+    outcome = engine.register(
+        actor=rush.parents[student.pk], student=student, info=rush.info("书法")
+    )
+    course, pid, rid = rush.courses["书法"], rush.plan.public_id, outcome.public_id
+    return {
+        "register_course": ("post", reverse("register_course", args=[course.public_id])),
+        "registration_action": ("post", reverse("registration_action", args=[rid, "cancel"])),
+        "school_registration": ("get", reverse("school_registration", args=[pid])),
+        "school_registration_action": (
+            "post",
+            reverse("school_registration_action", args=[pid, "close-round-one"]),
+        ),
+        "course-register": ("post", reverse("course-register", args=[course.public_id])),
+        "course-draw": ("post", reverse("course-draw", args=[course.public_id])),
+        "registration-detail": ("get", reverse("registration-detail", args=[rid])),
+        "registration-accept": ("post", reverse("registration-accept", args=[rid])),
+        "registration-decline": ("post", reverse("registration-decline", args=[rid])),
+        "registration-cancel": ("post", reverse("registration-cancel", args=[rid])),
+        "plan-seats": ("get", reverse("plan-seats", args=[pid])),
+        "plan-close-round-one": ("post", reverse("plan-close-round-one", args=[pid])),
+    }
 
 
 def _foreign_event(world):

@@ -1,0 +1,3 @@
+"""API of applications, review, agreements and withdrawals (being built)."""
+
+urlpatterns: list = []

@@ -1,0 +1,715 @@
+"""Extended-course registration (抢课): seats, waitlist, offers, lottery, round two.
+
+The rush path (``register``) is built for thousands of parents pressing "register" in the same
+second:
+
+* everything static about a course (its published version, windows, grades, limits) is read
+  once per process and cached — a published version is immutable;
+* the claim itself is ONE SQL statement in autocommit: a conditional UPDATE of the student's
+  application (per-student limit), a conditional UPDATE of the course's seat counter
+  (``taken < capacity``), the INSERT of the registration (confirmed, or waitlisted when full)
+  and the INSERT of the audit event, all or nothing. The row lock on the seat counter is held
+  for that one statement only; once the course is full, further requests do not even wait
+  for it;
+* a second click, or the other guardian at the same moment, hits the partial unique index
+  (one live entry per student and course) and the whole statement rolls back.
+
+Capacity therefore holds under any concurrency (and a CHECK constraint backs it), no seat is
+lost, and every request gets a definite answer. Releasing a seat (withdrawal, decline, expiry)
+is rarer and runs in a short transaction that locks the application, then the seat counter,
+in that order — the same order as the claim, so the two cannot deadlock.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from aftercare.audit import record_event
+from aftercare.errors import Conflict, DomainError, NotAllowed
+from aftercare.models import (
+    Course,
+    PlanStatus,
+    RegistrationMode,
+    RegistrationWindow,
+    User,
+    WindowKind,
+)
+from aftercare.services import notify
+from aftercare.tenancy import Scope
+
+from .lottery import draw_order, mask_name, new_seed
+from .models import Student
+from .models_registration import (
+    LIVE_APPLICATION,
+    LIVE_SEATS,
+    Application,
+    CapacityStatus,
+    Channel,
+    CourseCapacity,
+    CourseRegistration,
+    LotteryDraw,
+    SeatStatus,
+)
+
+OFFER_HOURS = getattr(settings, "WAITLIST_OFFER_HOURS", 24)
+
+
+class RegistrationError(DomainError):
+    status = 409
+
+
+@dataclass(frozen=True)
+class Window:
+    round: int
+    mode: str
+    opens_at: datetime
+    closes_at: datetime
+
+    def contains(self, at: datetime) -> bool:
+        return self.opens_at <= at < self.closes_at
+
+
+@dataclass(frozen=True)
+class CourseInfo:
+    """What the rush path needs about a course; immutable while its version is published."""
+
+    id: int
+    public_id: uuid.UUID
+    name: str
+    district_id: int
+    school_id: int
+    semester_id: int
+    plan_id: int
+    grades: tuple[int, ...]
+    capacity: int
+    min_size: int
+    max_per_student: int
+    windows: tuple[Window, ...]
+    published: bool
+
+    def window_at(self, at: datetime) -> Window | None:
+        return next((w for w in self.windows if w.contains(at)), None)
+
+
+_CACHE: dict[uuid.UUID, tuple[float, CourseInfo]] = {}
+CACHE_SECONDS = 30
+
+
+def course_info(public_id, *, fresh: bool = False) -> CourseInfo | None:
+    """The cached facts of a course by public id (None when there is no such course)."""
+    key = uuid.UUID(str(public_id))
+    hit = _CACHE.get(key)
+    if hit and not fresh and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    course = Course.objects.select_related("version", "version__plan").filter(public_id=key).first()
+    if course is None:
+        return None
+    version = course.version
+    windows = tuple(
+        Window(w.round, w.mode, w.opens_at, w.closes_at)
+        for w in RegistrationWindow.objects.filter(
+            version=version, kind=WindowKind.EXTENDED
+        ).order_by("round")
+    )
+    info = CourseInfo(
+        id=course.pk,
+        public_id=course.public_id,
+        name=course.name,
+        district_id=course.district_id,
+        school_id=course.school_id,
+        semester_id=version.plan.semester_id,
+        plan_id=version.plan_id,
+        grades=tuple(course.grades),
+        capacity=course.capacity,
+        min_size=course.min_size,
+        max_per_student=version.max_courses_per_student,
+        windows=windows,
+        published=version.status == PlanStatus.PUBLISHED,
+    )
+    if info.published:
+        ensure_capacities(version.pk)
+    _CACHE[key] = (time.monotonic(), info)
+    return info
+
+
+def reachable_course(scope, course_id) -> CourseInfo | None:
+    """The course, if it belongs to a school the user has any role in (else None: 404)."""
+    info = course_info(course_id)
+    if info is None:
+        return None
+    schools = scope.manager_schools | scope.teacher_schools | scope.parent_schools
+    if info.school_id in schools or scope.is_official(info.district_id):
+        return info
+    return None
+
+
+def clear_cache() -> None:
+    _CACHE.clear()
+
+
+def ensure_capacities(version_id: int) -> None:
+    """Create the seat counters of a published version's courses (idempotent)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO enrollment_coursecapacity
+                (course_id, district_id, school_id, capacity, taken, status)
+            SELECT c.id, c.district_id, c.school_id, c.capacity, 0, 'open'
+              FROM aftercare_course c
+             WHERE c.version_id = %s
+            ON CONFLICT (course_id) DO NOTHING
+            """,
+            [version_id],
+        )
+
+
+def _fmt(dt: datetime) -> str:
+    return date_format(timezone.localtime(dt), "Y-m-d H:i")
+
+
+def _window_text(info: CourseInfo) -> str:
+    if not info.windows:
+        return _("No registration window is set for this course.")
+    return "；".join(
+        _("round %(round)d: %(opens)s to %(closes)s")
+        % {"round": w.round, "opens": _fmt(w.opens_at), "closes": _fmt(w.closes_at)}
+        for w in info.windows
+    )
+
+
+# --------------------------------------------------------------------------- the rush path
+
+CLAIM_SQL = """
+WITH quota AS (
+    UPDATE enrollment_application
+       SET courses_taken = courses_taken + 1
+     WHERE student_id = %(student)s AND semester_id = %(semester)s AND district_id = %(district)s
+       AND status = ANY(%(live_apps)s) AND courses_taken < %(limit)s
+    RETURNING id
+), seat AS (
+    UPDATE enrollment_coursecapacity
+       SET taken = taken + 1
+     WHERE course_id = %(course)s AND taken < capacity AND status = 'open'
+       AND %(claim)s AND EXISTS (SELECT 1 FROM quota)
+    RETURNING course_id
+), reg AS (
+    INSERT INTO enrollment_courseregistration
+        (public_id, district_id, school_id, course_id, student_id, application_id, status,
+         round, created_by_id, created_at, channel)
+    SELECT %(uuid)s, %(district)s, %(school)s, %(course)s, %(student)s, quota.id,
+           CASE WHEN NOT %(claim)s THEN 'entered'
+                WHEN EXISTS (SELECT 1 FROM seat) THEN 'confirmed'
+                ELSE 'waitlisted' END,
+           %(round)s, %(actor)s, %(now)s, %(channel)s
+      FROM quota
+    RETURNING id, status
+), audit AS (
+    INSERT INTO aftercare_auditevent
+        (district_id, school_id, actor_id, actor_repr, action, object_type, object_id,
+         object_repr, payload, ip_address, created_at)
+    SELECT %(district)s, %(school)s, %(actor)s, %(actor_repr)s, 'course.registered',
+           'enrollment.courseregistration', %(uuid_text)s, %(object_repr)s,
+           jsonb_build_object('course', %(course_name)s, 'status', reg.status,
+                              'round', %(round)s, 'channel', %(channel)s),
+           %(ip)s, %(now)s
+      FROM reg
+)
+SELECT id, status FROM reg
+"""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    registration_id: int
+    public_id: uuid.UUID
+    status: str
+
+
+def register(
+    *,
+    actor: User,
+    student: Student,
+    info: CourseInfo,
+    channel: str = Channel.WEB,
+    ip: str | None = None,
+    now: datetime | None = None,
+) -> Outcome:
+    """Claim a seat (or a waitlist place, or a lottery entry) for ``student`` in a course.
+
+    ``student`` must already be one the actor may act for (looked up through ``visible_to``);
+    the caller checks the actor is a guardian. One statement, no explicit transaction.
+    Errors: RegistrationError with codes window_closed, not_eligible, no_application,
+    limit_reached, already_registered, course_cancelled.
+    """
+    now = now or timezone.now()
+    if not info.published or info.school_id != student.school_id:
+        raise RegistrationError(_("This course is not open to this student."), code="not_eligible")
+    window = info.window_at(now)
+    if window is None:
+        raise RegistrationError(
+            _("Registration is closed. Registration times: %(times)s")
+            % {"times": _window_text(info)},
+            code="window_closed",
+        )
+    if student.school_class.grade not in info.grades:
+        raise RegistrationError(
+            _("This course is not open to the student's grade."), code="not_eligible"
+        )
+    if window.round == 2 and not round_two_eligible(student.pk, info.plan_id):
+        raise RegistrationError(
+            _("The second round is for students whose course was cancelled."),
+            code="not_eligible",
+        )
+    reg_uuid = uuid.uuid4()
+    params = {
+        "student": student.pk,
+        "semester": info.semester_id,
+        "district": info.district_id,
+        "school": info.school_id,
+        "course": info.id,
+        "live_apps": list(LIVE_APPLICATION),
+        "limit": info.max_per_student,
+        "claim": window.mode == RegistrationMode.FCFS,
+        "uuid": reg_uuid,
+        "uuid_text": str(reg_uuid),
+        "round": window.round,
+        "actor": actor.pk,
+        "actor_repr": str(actor)[:100],
+        "now": now,
+        "channel": channel,
+        "object_repr": f"{student.name} · {info.name}"[:200],
+        "course_name": info.name,
+        "ip": ip,
+    }
+    try:
+        row = _claim(params)
+    except IntegrityError as err:
+        existing = CourseRegistration.objects.filter(
+            course_id=info.id, student=student, status__in=LIVE_SEATS
+        ).first()
+        raise RegistrationError(
+            _("%(student)s is already registered for this course (%(status)s).")
+            % {
+                "student": student.name,
+                "status": existing.get_status_display() if existing else "—",
+            },
+            code="already_registered",
+        ) from err
+    if row is None:
+        _explain_refusal(student, info)
+    return Outcome(registration_id=row[0], public_id=reg_uuid, status=row[1])
+
+
+def _claim(params: dict):
+    """Run the claim: alone in autocommit (one round trip) or, inside a caller's
+    transaction, in a savepoint so a refused duplicate leaves that transaction usable."""
+    if connection.in_atomic_block:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(CLAIM_SQL, params)
+            return cursor.fetchone()
+    with connection.cursor() as cursor:
+        cursor.execute(CLAIM_SQL, params)
+        return cursor.fetchone()
+
+
+def _explain_refusal(student: Student, info: CourseInfo):
+    app = Application.objects.filter(student=student, semester_id=info.semester_id).first()
+    if app is None or app.status not in LIVE_APPLICATION:
+        raise RegistrationError(
+            _("Apply for after-school service for %(student)s first.") % {"student": student.name},
+            code="no_application",
+        )
+    raise RegistrationError(
+        _("%(student)s already has %(n)d extended courses, the most the school allows.")
+        % {"student": student.name, "n": info.max_per_student},
+        code="limit_reached",
+    )
+
+
+def round_two_eligible(student_id: int, plan_id: int) -> bool:
+    return CourseRegistration.objects.filter(
+        student_id=student_id,
+        status=SeatStatus.COURSE_CANCELLED,
+        course__version__plan_id=plan_id,
+    ).exists()
+
+
+def waitlist_position(registration: CourseRegistration) -> int | None:
+    """1 for the next in line; lottery ranks order the list when there was a draw."""
+    if registration.status != SeatStatus.WAITLISTED:
+        return None
+    ahead = CourseRegistration.objects.filter(
+        course_id=registration.course_id, status=SeatStatus.WAITLISTED
+    )
+    if registration.lottery_rank is not None:
+        ahead = ahead.filter(lottery_rank__lt=registration.lottery_rank)
+    else:
+        ahead = ahead.filter(Q(lottery_rank__isnull=False) | Q(id__lt=registration.pk))
+    return ahead.count() + 1
+
+
+# --------------------------------------------------------------------------- releasing seats
+
+
+def _guardians(student_id: int):
+    return User.objects.filter(guardianships__student_id=student_id).distinct()
+
+
+def _notify_family(reg: CourseRegistration, title: str, body: str = "") -> None:
+    for user in _guardians(reg.student_id):
+        notify(
+            recipient=user,
+            district=reg.course.school.district,
+            title=title,
+            body=body,
+            url=reverse("family_courses"),
+        )
+
+
+def _next_in_line(course_id: int) -> CourseRegistration | None:
+    return (
+        CourseRegistration.objects.select_for_update(skip_locked=True)
+        .filter(course_id=course_id, status=SeatStatus.WAITLISTED)
+        .order_by(F("lottery_rank").asc(nulls_last=True), "id")
+        .first()
+    )
+
+
+def _pass_seat_on(capacity: CourseCapacity, now: datetime) -> CourseRegistration | None:
+    """A held seat became free: offer it to the next in line, or give it back."""
+    nxt = _next_in_line(capacity.course_id) if capacity.status == CapacityStatus.OPEN else None
+    if nxt is None:
+        capacity.taken -= 1
+        capacity.save(update_fields=["taken"])
+        return None
+    nxt.status = SeatStatus.OFFERED
+    nxt.offer_expires_at = now + timedelta(hours=OFFER_HOURS)
+    nxt.save(update_fields=["status", "offer_expires_at"])
+    record_event(
+        actor=None,
+        action="course.seat_offered",
+        obj=nxt.course,
+        payload={"registration": str(nxt.public_id), "expires": nxt.offer_expires_at.isoformat()},
+    )
+    _notify_family(
+        nxt,
+        _("A seat in %(course)s is free for %(student)s")
+        % {"course": nxt.course.name, "student": nxt.student.name},
+        _("Accept it before %(deadline)s, or it goes to the next in line.")
+        % {"deadline": _fmt(nxt.offer_expires_at)},
+    )
+    return nxt
+
+
+def _locked(reg: CourseRegistration) -> tuple[CourseRegistration, CourseCapacity]:
+    """Lock application, then seat counter, then the registration (the claim's order)."""
+    Application.objects.select_for_update().filter(pk=reg.application_id).first()
+    capacity = CourseCapacity.objects.select_for_update().get(course_id=reg.course_id)
+    reg = (
+        CourseRegistration.objects.select_for_update()
+        .select_related("course", "course__school__district", "student")
+        .get(pk=reg.pk)
+    )
+    return reg, capacity
+
+
+def _end(reg: CourseRegistration, capacity: CourseCapacity, status: str, now) -> None:
+    held = reg.status in (SeatStatus.CONFIRMED, SeatStatus.OFFERED)
+    live = reg.status in LIVE_SEATS
+    reg.status = status
+    reg.decided_at = now
+    reg.offer_expires_at = reg.offer_expires_at if status != SeatStatus.CONFIRMED else None
+    reg.save(update_fields=["status", "decided_at", "offer_expires_at"])
+    if live:
+        Application.objects.filter(pk=reg.application_id).update(
+            courses_taken=F("courses_taken") - 1
+        )
+    if held:
+        _pass_seat_on(capacity, now)
+
+
+@transaction.atomic
+def cancel_registration(
+    *, actor: User, registration: CourseRegistration, reason: str = ""
+) -> CourseRegistration:
+    """A guardian (or the school) gives up a seat or a waitlist place; the seat passes on.
+
+    Extended courses may be left mid-semester only where the district policy allows it;
+    before the course starts (while registration is open) it is always possible.
+    """
+    reg, capacity = _locked(registration)
+    if reg.status not in LIVE_SEATS:
+        raise Conflict(_("This registration is no longer active."), code="not_active")
+    now = timezone.now()
+    _end(reg, capacity, SeatStatus.CANCELLED, now)
+    record_event(
+        actor=actor,
+        action="course.cancelled_by_family",
+        obj=reg.course,
+        payload={"registration": str(reg.public_id), "reason": reason[:200]},
+    )
+    return reg
+
+
+@transaction.atomic
+def accept_offer(*, actor: User, registration: CourseRegistration) -> CourseRegistration:
+    reg, _capacity = _locked(registration)
+    now = timezone.now()
+    if reg.status != SeatStatus.OFFERED:
+        raise Conflict(_("There is no open offer for this course."), code="no_offer")
+    if reg.offer_expires_at <= now:
+        raise Conflict(_("The offer has expired."), code="offer_expired")
+    reg.status = SeatStatus.CONFIRMED
+    reg.decided_at = now
+    reg.offer_expires_at = None
+    reg.save(update_fields=["status", "decided_at", "offer_expires_at"])
+    record_event(
+        actor=actor,
+        action="course.offer_accepted",
+        obj=reg.course,
+        payload={"registration": str(reg.public_id)},
+    )
+    return reg
+
+
+@transaction.atomic
+def decline_offer(*, actor: User, registration: CourseRegistration) -> CourseRegistration:
+    reg, capacity = _locked(registration)
+    if reg.status != SeatStatus.OFFERED:
+        raise Conflict(_("There is no open offer for this course."), code="no_offer")
+    _end(reg, capacity, SeatStatus.DECLINED, timezone.now())
+    record_event(
+        actor=actor,
+        action="course.offer_declined",
+        obj=reg.course,
+        payload={"registration": str(reg.public_id)},
+    )
+    return reg
+
+
+def expire_offers(now: datetime | None = None) -> int:
+    """Offers past their deadline lapse and the seat goes to the next in line (beat task)."""
+    now = now or timezone.now()
+    expired = 0
+    ids = list(
+        CourseRegistration.objects.filter(
+            status=SeatStatus.OFFERED, offer_expires_at__lte=now
+        ).values_list("pk", flat=True)[:500]
+    )
+    for pk in ids:
+        with transaction.atomic():
+            reg, capacity = _locked(CourseRegistration.objects.get(pk=pk))
+            if reg.status == SeatStatus.OFFERED and reg.offer_expires_at <= now:
+                _end(reg, capacity, SeatStatus.EXPIRED, now)
+                record_event(
+                    actor=None,
+                    action="course.offer_expired",
+                    obj=reg.course,
+                    payload={"registration": str(reg.public_id)},
+                )
+                expired += 1
+    return expired
+
+
+def release_application(*, actor: User, application: Application, reason: str) -> int:
+    """Withdrawal: every live entry of the application ends and its seats pass on.
+
+    Called inside the withdrawal service's transaction. Returns how many entries ended.
+    """
+    ended = 0
+    now = timezone.now()
+    for reg in CourseRegistration.objects.filter(application=application, status__in=LIVE_SEATS):
+        reg, capacity = _locked(reg)
+        if reg.status in LIVE_SEATS:
+            _end(reg, capacity, SeatStatus.CANCELLED, now)
+            ended += 1
+    if ended:
+        record_event(
+            actor=actor,
+            action="course.released_on_withdrawal",
+            obj=application.student,
+            payload={"entries": ended, "reason": reason[:200]},
+        )
+    return ended
+
+
+# --------------------------------------------------------------------------- lottery, round two
+
+
+def _require_manager(actor: User, school) -> None:
+    if not Scope(actor).manages(school):
+        raise NotAllowed(_("Only the principal or a school administrator can do this."))
+
+
+@transaction.atomic
+def draw_lottery(
+    *, actor: User, course: Course, seed: str | None = None, now: datetime | None = None
+) -> LotteryDraw:
+    """Draw a lottery course after its window closed: priority groups first, then by the
+    published seed. The first ``capacity`` entries get seats, the rest join the waitlist in
+    draw order. Errors: NotAllowed, Conflict (window open, already drawn)."""
+    _require_manager(actor, course.school)
+    now = now or timezone.now()
+    info = course_info(course.public_id, fresh=True)
+    lottery_windows = [w for w in info.windows if w.mode == RegistrationMode.LOTTERY]
+    if not lottery_windows:
+        raise Conflict(_("This course is not allocated by lottery."), code="not_lottery")
+    if any(w.closes_at > now for w in lottery_windows):
+        raise Conflict(
+            _("The lottery is drawn after the registration window closes."), code="window_open"
+        )
+    capacity = CourseCapacity.objects.select_for_update().get(course_id=course.pk)
+    if LotteryDraw.objects.filter(course=course).exists():
+        raise Conflict(_("This course has already been drawn."), code="already_drawn")
+    entries = list(
+        CourseRegistration.objects.select_for_update()
+        .filter(course=course, status=SeatStatus.ENTERED)
+        .select_related("student", "application")
+    )
+    seed = seed or new_seed()
+    tiers = {str(r.public_id): (0 if r.application.priority_groups else 1) for r in entries}
+    by_token = {str(r.public_id): r for r in entries}
+    ordered = draw_order(seed, tiers.items())
+    free = capacity.capacity - capacity.taken
+    published = []
+    for rank, (token, tier) in enumerate(ordered, start=1):
+        reg = by_token[token]
+        reg.lottery_rank = rank
+        reg.status = SeatStatus.CONFIRMED if rank <= free else SeatStatus.WAITLISTED
+        reg.decided_at = now
+        published.append(
+            {
+                "rank": rank,
+                "token": token,
+                "tier": tier,
+                "name": mask_name(reg.student.name),
+                "result": reg.status,
+            }
+        )
+    CourseRegistration.objects.bulk_update(entries, ["lottery_rank", "status", "decided_at"])
+    capacity.taken += min(free, len(entries))
+    capacity.save(update_fields=["taken"])
+    draw = LotteryDraw.objects.create(
+        district_id=course.district_id,
+        school_id=course.school_id,
+        course=course,
+        seed=seed,
+        entries=published,
+        drawn_by=actor,
+        drawn_at=now,
+    )
+    record_event(
+        actor=actor,
+        action="course.lottery_drawn",
+        obj=course,
+        payload={"seed": seed, "entries": len(entries), "seats": min(free, len(entries))},
+    )
+    for reg in entries:
+        _notify_family(
+            reg,
+            _("Lottery result for %(course)s: %(result)s")
+            % {"course": course.name, "result": reg.get_status_display()},
+        )
+    return draw
+
+
+@transaction.atomic
+def close_round_one(*, actor: User, plan_version) -> list[Course]:
+    """After round one: courses below their minimum size are cancelled; their students are
+    told and may register again in round two for courses with free seats."""
+    _require_manager(actor, plan_version.school)
+    cancelled = []
+    courses = list(plan_version.courses.all())
+    ensure_capacities(plan_version.pk)
+    counts = dict(
+        CourseRegistration.objects.filter(course__in=courses, status__in=LIVE_SEATS)
+        .values("course_id")
+        .annotate(n=Count("id", filter=Q(status__in=[SeatStatus.CONFIRMED, SeatStatus.OFFERED])))
+        .values_list("course_id", "n")
+    )
+    for course in courses:
+        capacity = CourseCapacity.objects.select_for_update().get(course_id=course.pk)
+        if capacity.status != CapacityStatus.OPEN:
+            continue
+        if counts.get(course.pk, 0) >= course.min_size:
+            continue
+        capacity.status = CapacityStatus.CANCELLED
+        capacity.taken = 0
+        capacity.save(update_fields=["status", "taken"])
+        regs = list(
+            CourseRegistration.objects.filter(course=course, status__in=LIVE_SEATS).select_related(
+                "course__school__district", "student"
+            )
+        )
+        for reg in regs:
+            reg.status = SeatStatus.COURSE_CANCELLED
+            reg.decided_at = timezone.now()
+            reg.offer_expires_at = None
+            Application.objects.filter(pk=reg.application_id).update(
+                courses_taken=F("courses_taken") - 1
+            )
+            _notify_family(
+                reg,
+                _("%(course)s will not open: too few students registered")
+                % {"course": course.name},
+                _("You may choose another course with free seats in the second round."),
+            )
+        CourseRegistration.objects.bulk_update(regs, ["status", "decided_at", "offer_expires_at"])
+        cancelled.append(course)
+        record_event(
+            actor=actor,
+            action="course.cancelled_below_minimum",
+            obj=course,
+            payload={
+                "registered": counts.get(course.pk, 0),
+                "min_size": course.min_size,
+                "affected": len(regs),
+            },
+        )
+    clear_cache()
+    return cancelled
+
+
+def seats_overview(plan_version) -> list[dict]:
+    """Per course: capacity, taken, waitlist, entries — for the school's registration page."""
+    courses = list(plan_version.courses.all())
+    ensure_capacities(plan_version.pk)
+    caps = {c.course_id: c for c in CourseCapacity.objects.filter(course__in=courses)}
+    counts = {
+        row["course_id"]: row
+        for row in CourseRegistration.objects.filter(course__in=courses)
+        .values("course_id")
+        .annotate(
+            confirmed=Count("id", filter=Q(status=SeatStatus.CONFIRMED)),
+            offered=Count("id", filter=Q(status=SeatStatus.OFFERED)),
+            waitlisted=Count("id", filter=Q(status=SeatStatus.WAITLISTED)),
+            entered=Count("id", filter=Q(status=SeatStatus.ENTERED)),
+        )
+    }
+    drawn = set(LotteryDraw.objects.filter(course__in=courses).values_list("course_id", flat=True))
+    out = []
+    for course in courses:
+        row = counts.get(course.pk, {})
+        out.append(
+            {
+                "course": course,
+                "capacity": caps[course.pk],
+                "confirmed": row.get("confirmed", 0),
+                "offered": row.get("offered", 0),
+                "waitlisted": row.get("waitlisted", 0),
+                "entered": row.get("entered", 0),
+                "drawn": course.pk in drawn,
+            }
+        )
+    return out

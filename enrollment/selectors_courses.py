@@ -1,0 +1,125 @@
+"""Reads for the course registration pages and API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from aftercare.models import (
+    Course,
+    PlanStatus,
+    PlanVersion,
+    RegistrationWindow,
+    School,
+    SchoolPlan,
+    WindowKind,
+)
+
+from .models import Student
+from .models_registration import (
+    LIVE_APPLICATION,
+    LIVE_SEATS,
+    Application,
+    CapacityStatus,
+    CourseCapacity,
+    CourseRegistration,
+    SeatStatus,
+)
+from .registration import ensure_capacities, waitlist_position
+
+
+def current_published_plan(school: School, today) -> tuple[SchoolPlan, PlanVersion] | None:
+    """The published plan of the semester running today (else the next, else the last)."""
+    versions = list(
+        PlanVersion.objects.filter(school=school, status=PlanStatus.PUBLISHED).select_related(
+            "plan__semester"
+        )
+    )
+    if not versions:
+        return None
+    running = [
+        v for v in versions if v.plan.semester.start_date <= today <= v.plan.semester.end_date
+    ]
+    upcoming = sorted(
+        (v for v in versions if v.plan.semester.start_date > today),
+        key=lambda v: v.plan.semester.start_date,
+    )
+    latest = sorted(versions, key=lambda v: v.plan.semester.start_date)
+    chosen = (running or upcoming or latest[-1:])[0]
+    return chosen.plan, chosen
+
+
+@dataclass
+class CourseRow:
+    course: Course
+    free: int
+    status: str  # open | cancelled | running
+    registration: CourseRegistration | None = None
+    position: int | None = None
+    grade_ok: bool = True
+    can_register: bool = False
+
+
+@dataclass
+class Board:
+    student: Student
+    plan: SchoolPlan | None = None
+    version: PlanVersion | None = None
+    application: Application | None = None
+    windows: list[RegistrationWindow] = field(default_factory=list)
+    open_window: RegistrationWindow | None = None
+    rows: list[CourseRow] = field(default_factory=list)
+    taken: int = 0
+
+
+def course_board(*, student: Student, now: datetime) -> Board:
+    board = Board(student=student)
+    found = current_published_plan(student.school, now.date())
+    if found is None:
+        return board
+    board.plan, board.version = found
+    board.application = Application.objects.filter(
+        student=student, semester_id=board.plan.semester_id
+    ).first()
+    board.windows = list(
+        RegistrationWindow.objects.filter(version=board.version, kind=WindowKind.EXTENDED).order_by(
+            "round"
+        )
+    )
+    board.open_window = next((w for w in board.windows if w.opens_at <= now < w.closes_at), None)
+    courses = list(board.version.courses.order_by("name"))
+    ensure_capacities(board.version.pk)
+    caps = {c.course_id: c for c in CourseCapacity.objects.filter(course__in=courses)}
+    regs = {}
+    for reg in CourseRegistration.objects.filter(student=student, course__in=courses).order_by(
+        "id"
+    ):
+        if reg.status in LIVE_SEATS or reg.course_id not in regs:
+            regs[reg.course_id] = reg
+    grade = student.school_class.grade
+    for course in courses:
+        cap = caps[course.pk]
+        reg = regs.get(course.pk)
+        board.rows.append(
+            CourseRow(
+                course=course,
+                free=cap.free,
+                status=cap.status,
+                registration=reg,
+                position=waitlist_position(reg)
+                if reg and reg.status == SeatStatus.WAITLISTED
+                else None,
+                grade_ok=grade in course.grades,
+            )
+        )
+    board.taken = sum(1 for r in regs.values() if r.status in LIVE_SEATS)
+    applied = board.application is not None and board.application.status in LIVE_APPLICATION
+    for row in board.rows:
+        row.can_register = (
+            applied
+            and board.open_window is not None
+            and row.grade_ok
+            and row.status == CapacityStatus.OPEN
+            and (row.registration is None or row.registration.status not in LIVE_SEATS)
+        )
+    return board

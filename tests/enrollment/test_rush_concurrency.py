@@ -1,0 +1,174 @@
+"""The registration rush with real parallel transactions against PostgreSQL.
+
+Each test first shows that a naive check-then-insert overbooks under the same concurrency,
+then that ``registration.register`` never exceeds capacity, never gives one student two
+entries, and never lets a student exceed the per-student limit.
+"""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from enrollment import registration
+from enrollment.models_registration import (
+    Application,
+    CourseCapacity,
+    CourseRegistration,
+    SeatStatus,
+)
+from enrollment.registration import RegistrationError
+from tests.registration_world import add_student, build_rush
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_in_threads(targets):
+    """Start every target at the same moment (a barrier), each on its own DB connection."""
+    barrier = threading.Barrier(len(targets))
+    results, errors = [None] * len(targets), []
+
+    def runner(index, target):
+        try:
+            barrier.wait()
+            results[index] = target()
+        except RegistrationError as err:
+            results[index] = err.code
+        except Exception as err:
+            errors.append(err)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=runner, args=(i, t)) for i, t in enumerate(targets)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    return results
+
+
+def naive_register(rush, student, course, checked: threading.Barrier):
+    """Check-then-insert without a lock: the bug this module guards against."""
+    capacity = CourseCapacity.objects.get(course=course).capacity
+    taken = CourseRegistration.objects.filter(course=course, status="confirmed").count()
+    checked.wait()  # everyone has looked before anyone writes: the race, made certain
+    status = "confirmed" if taken < capacity else "waitlisted"
+    CourseRegistration.objects.create(
+        district=student.district,
+        school=student.school,
+        course=course,
+        student=student,
+        application=Application.objects.get(student=student),
+        status=status,
+        created_by=rush.parents[student.pk],
+    )
+    return status
+
+
+def test_naive_check_then_insert_overbooks(world):
+    rush = build_rush(world, courses=(("书法", 5, 1),), students=20)
+    course = rush.courses["书法"]
+    rush.info("书法")  # publishes the seat counters, as the first real request would
+    checked = threading.Barrier(20)
+    run_in_threads([(lambda s=s: naive_register(rush, s, course, checked)) for s in rush.students])
+    confirmed = CourseRegistration.objects.filter(course=course, status="confirmed").count()
+    assert confirmed > 5  # 20 confirmed for 5 seats: overbooked
+
+
+def test_capacity_is_never_exceeded_under_concurrency(world):
+    rush = build_rush(world, courses=(("书法", 5, 1),), students=30)
+    info = rush.info("书法")
+    results = run_in_threads(
+        [
+            (
+                lambda s=s: (
+                    registration.register(actor=rush.parents[s.pk], student=s, info=info).status
+                )
+            )
+            for s in rush.students
+        ]
+    )
+    assert sorted(results).count("confirmed") == 5
+    assert sorted(results).count("waitlisted") == 25
+    course = rush.courses["书法"]
+    assert CourseCapacity.objects.get(course=course).taken == 5
+    assert CourseRegistration.objects.filter(course=course, status="confirmed").count() == 5
+    positions = sorted(
+        registration.waitlist_position(r)
+        for r in CourseRegistration.objects.filter(course=course, status="waitlisted")
+    )
+    assert positions == list(range(1, 26))
+
+
+def test_double_clicks_and_two_guardians_get_one_entry(world):
+    rush = build_rush(world, courses=(("书法", 5, 1),), students=1)
+    student = rush.students[0]
+    second_guardian = world.users["parent_a1"]
+    info = rush.info("书法")
+    actors = [rush.parents[student.pk], second_guardian] * 6
+    results = run_in_threads(
+        [
+            (lambda a=a: registration.register(actor=a, student=student, info=info).status)
+            for a in actors
+        ]
+    )
+    assert results.count("confirmed") == 1
+    assert results.count("already_registered") == 11
+    assert CourseRegistration.objects.filter(student=student).count() == 1
+    assert CourseCapacity.objects.get(course=rush.courses["书法"]).taken == 1
+    assert Application.objects.get(student=student).courses_taken == 1
+
+
+def test_per_student_limit_holds_under_concurrency(world):
+    names = ("书法", "围棋", "合唱", "足球", "美术")
+    rush = build_rush(
+        world, courses=tuple((n, 10, 1) for n in names), students=1, max_per_student=2
+    )
+    student = rush.students[0]
+    infos = [rush.info(n) for n in names]
+    results = run_in_threads(
+        [
+            (
+                lambda i=i: (
+                    registration.register(
+                        actor=rush.parents[student.pk], student=student, info=i
+                    ).status
+                )
+            )
+            for i in infos
+        ]
+    )
+    assert results.count("confirmed") == 2
+    assert results.count("limit_reached") == 3
+    assert CourseRegistration.objects.filter(student=student).count() == 2
+    assert sum(c.taken for c in CourseCapacity.objects.all()) == 2
+
+
+def test_releases_and_claims_together_lose_no_seat(world):
+    """Withdrawals pass seats on while others register: the books still balance."""
+    rush = build_rush(world, courses=(("书法", 4, 1),), students=4)
+    info = rush.info("书法")
+    for s in rush.students:
+        registration.register(actor=rush.parents[s.pk], student=s, info=info)
+    newcomers = [add_student(rush, world) for _ in range(8)]
+    held = list(CourseRegistration.objects.filter(status="confirmed"))
+    targets = [
+        (
+            lambda r=r: (
+                registration.cancel_registration(
+                    actor=rush.parents[r.student_id], registration=r
+                ).status
+            )
+        )
+        for r in held[:2]
+    ] + [
+        (lambda s=s: registration.register(actor=rush.parents[s.pk], student=s, info=info).status)
+        for s in newcomers
+    ]
+    run_in_threads(targets)
+    capacity = CourseCapacity.objects.get(course=rush.courses["书法"])
+    holding = CourseRegistration.objects.filter(
+        course=rush.courses["书法"], status__in=[SeatStatus.CONFIRMED, SeatStatus.OFFERED]
+    ).count()
+    assert capacity.taken == holding == 4
