@@ -29,3 +29,7 @@ services: bootstrap
 
 stop:
 	@$(PY) scripts/dev.py stop
+
+# Registration-rush benchmark (see bench/rush.py; takes a few minutes).
+bench-rush: bootstrap
+	@$(PY) scripts/dev.py exec $(PY) bench/rush.py $(BENCH_ARGS)

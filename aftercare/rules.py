@@ -28,8 +28,7 @@ def can_view_class(scope: Scope, school_class: SchoolClass) -> bool:
 def is_staff_reader(scope: Scope, school_id: int, district_id: int) -> bool:
     """Someone reading a child's record as staff (their reads are audited)."""
     return scope.is_official(district_id) or any(
-        m.school_id == school_id and m.role in (MANAGER_ROLES | TEACHER_ROLES)
-        for m in scope.memberships
+        m.school_id == school_id and m.role in (MANAGER_ROLES | TEACHER_ROLES) for m in scope.grants
     )
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 from django.db import models
 from django.db.models import Q
@@ -38,31 +39,44 @@ class TenantRule:
     personal: bool = False  # only the user at ``family`` sees it (an inbox)
 
 
+class Grant(NamedTuple):
+    role: str
+    district_id: int
+    school_id: int | None
+
+
 class Scope:
-    """The districts and schools a user reaches, by role. Built from one query."""
+    """The districts and schools a user reaches, by role. Built from one light query (plain
+    tuples, no model instances: this runs on every scoped request, the rush included)."""
 
     def __init__(self, user) -> None:
         from .models import DISTRICT_ROLES, MANAGER_ROLES, TEACHER_ROLES, Role
 
         self.user = user
-        memberships = (
-            list(user.memberships.select_related("district", "school"))
+        grants = (
+            [
+                Grant(*row)
+                for row in user.memberships.values_list("role", "district_id", "school_id")
+            ]
             if user is not None and user.is_authenticated
             else []
         )
-        self.memberships = memberships
-        self.roles = frozenset(m.role for m in memberships)
+        self.grants = grants
+        self.roles = frozenset(g.role for g in grants)
         self.official_districts = frozenset(
-            m.district_id for m in memberships if m.role in DISTRICT_ROLES
+            g.district_id for g in grants if g.role in DISTRICT_ROLES
         )
-        self.manager_schools = frozenset(
-            m.school_id for m in memberships if m.role in MANAGER_ROLES
-        )
-        self.teacher_schools = frozenset(
-            m.school_id for m in memberships if m.role in TEACHER_ROLES
-        )
-        self.parent_schools = frozenset(m.school_id for m in memberships if m.role == Role.PARENT)
-        self.member_districts = frozenset(m.district_id for m in memberships)
+        self.manager_schools = frozenset(g.school_id for g in grants if g.role in MANAGER_ROLES)
+        self.teacher_schools = frozenset(g.school_id for g in grants if g.role in TEACHER_ROLES)
+        self.parent_schools = frozenset(g.school_id for g in grants if g.role == Role.PARENT)
+        self.member_districts = frozenset(g.district_id for g in grants)
+
+    @cached_property
+    def memberships(self) -> list:
+        """The membership rows themselves, with district and school (one more query)."""
+        if not self.is_authenticated:
+            return []
+        return list(self.user.memberships.select_related("district", "school"))
 
     @property
     def is_authenticated(self) -> bool:
@@ -70,8 +84,7 @@ class Scope:
 
     def has_role(self, *roles: str, school_id: int | None = None) -> bool:
         return any(
-            m.role in roles and (school_id is None or m.school_id == school_id)
-            for m in self.memberships
+            g.role in roles and (school_id is None or g.school_id == school_id) for g in self.grants
         )
 
     def is_official(self, district_id: int | None = None) -> bool:
@@ -85,23 +98,27 @@ class Scope:
 
     @cached_property
     def official_district_objects(self) -> list:
-        seen, out = set(), []
-        for m in self.memberships:
-            if m.district_id in self.official_districts and m.district_id not in seen:
-                seen.add(m.district_id)
-                out.append(m.district)
-        return out
+        from .models import District
+
+        if not self.official_districts:
+            return []
+        return list(District.objects.filter(pk__in=self.official_districts).order_by("pk"))
 
     @cached_property
     def managed_school_objects(self) -> list:
-        seen, out = set(), []
-        for m in self.memberships:
-            if m.school_id in self.manager_schools and m.school_id not in seen:
-                seen.add(m.school_id)
-                out.append(m.school)
-        return out
+        from .models import School
+
+        if not self.manager_schools:
+            return []
+        return list(
+            School.objects.filter(pk__in=self.manager_schools)
+            .select_related("district")
+            .order_by("pk")
+        )
 
     def q_for(self, model: type[models.Model]) -> Q:
+        """The filter for ``model``: an OR of the branches this user has (branches with an
+        empty id set are left out, so a parent's query carries only the family branch)."""
         rule: TenantRule = model.tenant_rule
         nothing = Q(pk__in=[])
         if not self.is_authenticated:
@@ -109,23 +126,35 @@ class Scope:
         user = self.user
         if rule.personal:
             return Q(**{rule.family: user})
-        q = Q(**{f"{rule.district}__in": self.official_districts})
-        if rule.officials_only:
-            return q
-        if rule.school is None:
-            q |= Q(**{f"{rule.district}__in": self.member_districts})
-        else:
-            school_in = f"{rule.school}__in"
-            q |= Q(**{school_in: self.manager_schools})
-            if rule.teacher:
-                linked = model._default_manager.filter(**{rule.teacher: user}).values("pk")
-                q |= Q(**{school_in: self.teacher_schools}) & Q(pk__in=linked)
+        branches: list[Q] = []
+
+        def add(path: str, ids: frozenset, extra: Q | None = None) -> None:
+            if ids:
+                branch = Q(**{f"{path}__in": ids})
+                branches.append(branch & extra if extra is not None else branch)
+
+        add(rule.district, self.official_districts)
+        if not rule.officials_only:
+            if rule.school is None:
+                add(rule.district, self.member_districts - self.official_districts)
             else:
-                q |= Q(**{school_in: self.teacher_schools})
-            if rule.parents_see_school:
-                q |= Q(**{school_in: self.parent_schools})
-        if rule.family:
-            q |= Q(pk__in=model._default_manager.filter(**{rule.family: user}).values("pk"))
+                add(rule.school, self.manager_schools)
+                if rule.teacher and self.teacher_schools:
+                    linked = model._default_manager.filter(**{rule.teacher: user}).values("pk")
+                    add(rule.school, self.teacher_schools, Q(pk__in=linked))
+                else:
+                    add(rule.school, self.teacher_schools)
+                if rule.parents_see_school:
+                    add(rule.school, self.parent_schools)
+            if rule.family:
+                # Anyone may be a guardian (a teacher who is also a parent included).
+                family = model._default_manager.filter(**{rule.family: user}).values("pk")
+                branches.append(Q(pk__in=family))
+        if not branches:
+            return nothing
+        q = branches[0]
+        for branch in branches[1:]:
+            q |= branch
         return q
 
 

@@ -3,6 +3,8 @@ school's seat overview, round one and the lottery."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.http import Http404
 from django.urls import path
 from django.utils import timezone
@@ -12,6 +14,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
@@ -23,7 +26,6 @@ from aftercare.models import Course, PlanStatus, SchoolPlan
 from aftercare.tenancy import get_visible_or_404, scope_for
 
 from . import registration
-from .models import Student
 from .models_registration import Channel, CourseRegistration, LotteryDraw
 from .selectors import children_of
 from .selectors_courses import course_board
@@ -85,6 +87,15 @@ class RegisterView(APIView):
     ``already_registered``, ``limit_reached``, ``no_application``, ``not_eligible``.
     """
 
+    def claim(self, request, student, info) -> registration.Outcome:
+        return registration.register(
+            actor=request.user,
+            student=student,
+            info=info,
+            channel=Channel.API,
+            ip=request.META.get("REMOTE_ADDR"),
+        )
+
     @extend_schema(
         request=RegisterInput,
         responses={
@@ -94,24 +105,24 @@ class RegisterView(APIView):
         },
     )
     def post(self, request, course_id):
-        scope = scope_for(request)
-        info = registration.reachable_course(scope, course_id)  # 404 before reading the body
-        if info is None:
+        # The rush path: no scope objects, no ORM compilation; see registration.py.
+        info = registration.course_info(course_id)
+        if info is None or not registration.user_reaches_school(request.user, info):
             raise Http404
-        data = RegisterInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        student = get_visible_or_404(
-            Student.objects.select_related("school_class").filter(guardianships__user=request.user),
-            scope,
-            public_id=data.validated_data["student"],
-        )
-        outcome = registration.register(
-            actor=request.user,
-            student=student,
-            info=info,
-            channel=Channel.API,
-            ip=request.META.get("REMOTE_ADDR"),
-        )
+        raw = request.data.get("student") if hasattr(request.data, "get") else None
+        try:
+            key = uuid.UUID(str(raw))
+        except ValueError as err:
+            code, msg = (
+                ("required", _("This field is required."))
+                if not raw
+                else ("invalid", _("Must be a valid UUID."))
+            )
+            raise serializers.ValidationError({"student": [ErrorDetail(msg, code=code)]}) from err
+        student = registration.guarded_student(request.user, key)
+        if student is None:
+            raise Http404
+        outcome = self.claim(request, student, info)
         message = str(MESSAGES[outcome.status]) % {"student": student.name, "course": info.name}
         return Response(
             {"id": outcome.public_id, "status": outcome.status, "message": message},

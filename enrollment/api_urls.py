@@ -7,11 +7,11 @@ router = SimpleRouter()
 router.register("students", api.StudentViewSet, basename="student")
 
 urlpatterns = [
+    path("", include("enrollment.api_courses")),  # the rush endpoint resolves first
     path("auth/sms-code/", api.SmsCodeView.as_view(), name="api-sms-code"),
     path("auth/signup/", api.SignupView.as_view(), name="api-signup"),
     path("family/children/", api.FamilyChildrenView.as_view(), name="api-family-children"),
     path("schools/<uuid:school_id>/roster/", api.RosterView.as_view(), name="school-roster"),
     *router.urls,
-    path("", include("enrollment.api_courses")),
     path("", include("enrollment.api_applications")),
 ]

@@ -143,6 +143,58 @@ def course_info(public_id, *, fresh: bool = False) -> CourseInfo | None:
     return info
 
 
+@dataclass(frozen=True)
+class StudentRef:
+    """What the rush path needs of a student (``Student`` itself quacks the same)."""
+
+    pk: int
+    public_id: uuid.UUID
+    name: str
+    district_id: int
+    school_id: int
+    grade: int
+
+
+GUARDED_STUDENT_SQL = """
+SELECT s.id, s.public_id, s.name, s.district_id, s.school_id, c.grade
+  FROM enrollment_student s
+  JOIN aftercare_schoolclass c ON c.id = s.school_class_id
+ WHERE s.public_id = %s
+   AND EXISTS (SELECT 1 FROM enrollment_guardianship g
+                WHERE g.student_id = s.id AND g.user_id = %s)
+"""
+
+
+def guarded_student(user, public_id) -> StudentRef | None:
+    """The user's own child with this public id, else None (404).
+
+    The rush path's one exception to building ORM querysets through ``visible_to``: this is
+    the family branch of ``Student.tenant_rule`` (``guardianships__user``) written as one
+    plain query, because compiling the scoped queryset costs more than the whole claim.
+    ``tests/enrollment/test_registration.py`` checks the two agree.
+    """
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(GUARDED_STUDENT_SQL, [key, user.pk])
+        row = cursor.fetchone()
+    return StudentRef(*row) if row else None
+
+
+def user_reaches_school(user, info: CourseInfo) -> bool:
+    """Whether the user holds any role in the course's school (or oversees its district):
+    a course elsewhere is 404. One indexed EXISTS, no scope objects."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM aftercare_membership WHERE user_id = %s AND "
+            "(school_id = %s OR (role = 'district_official' AND district_id = %s)))",
+            [user.pk, info.school_id, info.district_id],
+        )
+        return cursor.fetchone()[0]
+
+
 def reachable_course(scope, course_id) -> CourseInfo | None:
     """The course, if it belongs to a school the user has any role in (else None: 404)."""
     info = course_info(course_id)
@@ -236,6 +288,30 @@ class Outcome:
     status: str
 
 
+def admit(*, student: Student, info: CourseInfo, now: datetime) -> Window:
+    """The checks before any claim: published, same school, inside a window, the right
+    grade, round two only for students whose course was cancelled. Returns the window."""
+    if not info.published or info.school_id != student.school_id:
+        raise RegistrationError(_("This course is not open to this student."), code="not_eligible")
+    window = info.window_at(now)
+    if window is None:
+        raise RegistrationError(
+            _("Registration is closed. Registration times: %(times)s")
+            % {"times": _window_text(info)},
+            code="window_closed",
+        )
+    if student.grade not in info.grades:
+        raise RegistrationError(
+            _("This course is not open to the student's grade."), code="not_eligible"
+        )
+    if window.round == 2 and not round_two_eligible(student.pk, info.plan_id):
+        raise RegistrationError(
+            _("The second round is for students whose course was cancelled."),
+            code="not_eligible",
+        )
+    return window
+
+
 def register(
     *,
     actor: User,
@@ -253,24 +329,7 @@ def register(
     limit_reached, already_registered, course_cancelled.
     """
     now = now or timezone.now()
-    if not info.published or info.school_id != student.school_id:
-        raise RegistrationError(_("This course is not open to this student."), code="not_eligible")
-    window = info.window_at(now)
-    if window is None:
-        raise RegistrationError(
-            _("Registration is closed. Registration times: %(times)s")
-            % {"times": _window_text(info)},
-            code="window_closed",
-        )
-    if student.school_class.grade not in info.grades:
-        raise RegistrationError(
-            _("This course is not open to the student's grade."), code="not_eligible"
-        )
-    if window.round == 2 and not round_two_eligible(student.pk, info.plan_id):
-        raise RegistrationError(
-            _("The second round is for students whose course was cancelled."),
-            code="not_eligible",
-        )
+    window = admit(student=student, info=info, now=now)
     reg_uuid = uuid.uuid4()
     params = {
         "student": student.pk,
@@ -296,7 +355,7 @@ def register(
         row = _claim(params)
     except IntegrityError as err:
         existing = CourseRegistration.objects.filter(
-            course_id=info.id, student=student, status__in=LIVE_SEATS
+            course_id=info.id, student_id=student.pk, status__in=LIVE_SEATS
         ).first()
         raise RegistrationError(
             _("%(student)s is already registered for this course (%(status)s).")
@@ -323,8 +382,8 @@ def _claim(params: dict):
         return cursor.fetchone()
 
 
-def _explain_refusal(student: Student, info: CourseInfo):
-    app = Application.objects.filter(student=student, semester_id=info.semester_id).first()
+def _explain_refusal(student, info: CourseInfo):
+    app = Application.objects.filter(student_id=student.pk, semester_id=info.semester_id).first()
     if app is None or app.status not in LIVE_APPLICATION:
         raise RegistrationError(
             _("Apply for after-school service for %(student)s first.") % {"student": student.name},

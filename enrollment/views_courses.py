@@ -19,7 +19,6 @@ from aftercare.views.core import roles_required
 
 from . import registration
 from .api_courses import MESSAGES as OUTCOME_MESSAGES
-from .models import Student
 from .models_registration import (
     Channel,
     CourseRegistration,
@@ -43,15 +42,13 @@ def family_courses(request):
 @require_POST
 @login_required
 def register_course(request, course_id):
-    scope = request.scope
-    info = registration.reachable_course(scope, course_id)
-    if info is None:
+    # The same lean lookups as the rush API (see enrollment/registration.py).
+    info = registration.course_info(course_id)
+    if info is None or not registration.user_reaches_school(request.user, info):
         raise Http404
-    student = get_visible_or_404(
-        Student.objects.select_related("school_class").filter(guardianships__user=request.user),
-        scope,
-        public_id=request.POST.get("student"),
-    )
+    student = registration.guarded_student(request.user, request.POST.get("student"))
+    if student is None:
+        raise Http404
     try:
         outcome = registration.register(
             actor=request.user,

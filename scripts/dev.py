@@ -5,6 +5,7 @@
     python scripts/dev.py test     # services + ruff + migrations check + catalog check + pytest
     python scripts/dev.py env      # start services and print the environment to use them
     python scripts/dev.py stop     # stop the embedded services
+    python scripts/dev.py exec CMD # run CMD with the services up (benchmarks)
 
 With ``DATABASE_URL`` unset, a private PostgreSQL cluster lives in ``.data/pg`` (started from
 the machine's PostgreSQL binaries, or from the ``pgserver`` wheel where there are none). With
@@ -379,6 +380,10 @@ def main(argv: list[str]) -> int:
         for key in ("DATABASE_URL", "REDIS_URL"):
             print(f"export {key}={env[key]}")
         return 0
+    if command == "exec":
+        # Run any command with the services up, e.g. a benchmark.
+        with Services() as env:
+            return subprocess.run(rest, cwd=ROOT, env=env).returncode
     if command == "stop":
         stop_redis()
         stop_postgres()

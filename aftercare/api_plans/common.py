@@ -32,7 +32,7 @@ STAFF_ROLES = frozenset({*DISTRICT_ROLES, *MANAGER_ROLES})
 
 def policy_districts(scope: Scope) -> set[int]:
     """Districts whose policies the caller reads: officials' and school leaders' districts."""
-    return {m.district_id for m in scope.memberships if m.role in STAFF_ROLES}
+    return {g.district_id for g in scope.grants if g.role in STAFF_ROLES}
 
 
 def require_policy_reader(scope: Scope, district_id: int | None = None) -> None:
