@@ -23,4 +23,4 @@ RUN DJANGO_SETTINGS_MODULE=aftercare.settings_production \
 
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "aftercare.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4"]
+CMD ["gunicorn", "aftercare.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--worker-class", "gthread", "--threads", "8", "--backlog", "4096"]

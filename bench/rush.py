@@ -112,43 +112,75 @@ def build_world(n_students: int, n_courses: int, hot_capacity: int, seed: int) -
     grant_role(actor=None, user=principal, role=Role.PRINCIPAL, district=district, school=school)
     today = timezone.localdate()
     semester = Semester.objects.create(
-        district=district, name="压测学期", start_date=today - timedelta(days=10),
+        district=district,
+        name="压测学期",
+        start_date=today - timedelta(days=10),
         end_date=today + timedelta(days=100),
     )
     classes = [
         SchoolClass.objects.create(district=district, school=school, grade=g, number=n)
-        for g in range(1, 7) for n in range(1, 5)
+        for g in range(1, 7)
+        for n in range(1, 5)
     ]
-    policy_services.create_policy_from_preset(actor=official, semester=semester,
-                                              preset="one_plus_x")
-    policy_services.update_policy(actor=official, semester=semester,
-                                  changes={"min_extended_course_size": 1})
+    policy_services.create_policy_from_preset(
+        actor=official, semester=semester, preset="one_plus_x"
+    )
+    policy_services.update_policy(
+        actor=official, semester=semester, changes={"min_extended_course_size": 1}
+    )
     plan = plan_services.create_plan(actor=principal, school=school, semester=semester)
     version = plan_services.update_plan_general(
-        actor=principal, version=plan.versions.get(),
-        data={"safety_plan": "预案", "leadership_group": "组长", "hotline": "12345",
-              "prohibitions_confirmed": True, "fee_notice": "20元/课时",
-              "max_courses_per_student": 3},
+        actor=principal,
+        version=plan.versions.get(),
+        data={
+            "safety_plan": "预案",
+            "leadership_group": "组长",
+            "hotline": "12345",
+            "prohibitions_confirmed": True,
+            "fee_notice": "20元/课时",
+            "max_courses_per_student": 3,
+        },
     )
     plan_services.save_plan_part(
-        actor=principal, version=version, kind="period",
-        data={"grades": [1, 2, 3, 4, 5, 6], "weekdays": [0, 1, 2, 3, 4],
-              "start_time": dtime(15, 30), "end_time": dtime(17, 30)},
+        actor=principal,
+        version=version,
+        kind="period",
+        data={
+            "grades": [1, 2, 3, 4, 5, 6],
+            "weekdays": [0, 1, 2, 3, 4],
+            "start_time": dtime(15, 30),
+            "end_time": dtime(17, 30),
+        },
     )
     capacities = [rng.randint(15, 40) for _ in range(n_courses)] + [hot_capacity]
     for index, capacity in enumerate(capacities):
         plan_services.save_plan_part(
-            actor=principal, version=version, kind="course",
-            data={"name": f"课程{index:02d}" if index < n_courses else "热门课程",
-                  "grades": [1, 2, 3, 4, 5, 6], "weekdays": [1, 3],
-                  "start_time": dtime(16, 40), "end_time": dtime(17, 20),
-                  "capacity": capacity, "min_size": 1, "fee_per_lesson": Decimal("20")},
+            actor=principal,
+            version=version,
+            kind="course",
+            data={
+                "name": f"课程{index:02d}" if index < n_courses else "热门课程",
+                "grades": [1, 2, 3, 4, 5, 6],
+                "weekdays": [1, 3],
+                "start_time": dtime(16, 40),
+                "end_time": dtime(17, 20),
+                "capacity": capacity,
+                "min_size": 1,
+                "fee_per_lesson": Decimal("20"),
+            },
         )
     now = timezone.now()
     plan_services.save_plan_part(
-        actor=principal, version=version, kind="window",
-        data={"kind": "extended", "round": 1, "mode": "fcfs",
-              "opens_at": now - timedelta(hours=1), "closes_at": now + timedelta(hours=23)},
+        actor=principal,
+        version=version,
+        kind="window",
+        data={
+            "kind": "extended",
+            "round": 1,
+            "mode": "fcfs",
+            "opens_at": now - timedelta(hours=1),
+            "closes_at": now + timedelta(hours=23),
+        },
     )
     version = plan_services.submit_plan(actor=principal, version=version)
     version = plan_services.approve_plan(actor=official, version=version)
@@ -160,8 +192,14 @@ def build_world(n_students: int, n_courses: int, hot_capacity: int, seed: int) -
         for i in range(n_students)
     )
     students = Student.objects.bulk_create(
-        Student(district=district, school=school, school_class=classes[i % len(classes)],
-                student_number=f"B{i:08d}", name=f"学生{i}", gender="F")
+        Student(
+            district=district,
+            school=school,
+            school_class=classes[i % len(classes)],
+            student_number=f"B{i:08d}",
+            name=f"学生{i}",
+            gender="F",
+        )
         for i in range(n_students)
     )
     Guardianship.objects.bulk_create(
@@ -172,13 +210,15 @@ def build_world(n_students: int, n_courses: int, hot_capacity: int, seed: int) -
         Membership(user=u, district=district, school=school, role=Role.PARENT) for u in users
     )
     Application.objects.bulk_create(
-        Application(district=district, school=school, semester=semester, plan=plan,
-                    student=s, applied_by=u)
+        Application(
+            district=district, school=school, semester=semester, plan=plan, student=s, applied_by=u
+        )
         for s, u in zip(students, users, strict=True)
     )
     tokens = Token.objects.bulk_create(Token(user=u, key=Token.generate_key()) for u in users)
-    world = World(students=[(str(s.public_id), t.key) for s, t in
-                            zip(students, tokens, strict=True)])
+    world = World(
+        students=[(str(s.public_id), t.key) for s, t in zip(students, tokens, strict=True)]
+    )
     from enrollment.registration import ensure_capacities
 
     ensure_capacities(version.pk)
@@ -203,8 +243,10 @@ def reset_state(capacities: dict[str, int] | None = None) -> None:
             "capacity = c.capacity FROM aftercare_course c WHERE c.id = cc.course_id"
         )
         for pk, capacity in (capacities or {}).items():
-            cur.execute("UPDATE enrollment_coursecapacity SET capacity = %s WHERE course_id = %s",
-                        [capacity, pk])
+            cur.execute(
+                "UPDATE enrollment_coursecapacity SET capacity = %s WHERE course_id = %s",
+                [capacity, pk],
+            )
 
 
 def seat_accounting(demand: dict[str, set]) -> tuple[int, int, Counter]:
@@ -235,7 +277,7 @@ def seat_accounting(demand: dict[str, set]) -> tuple[int, int, Counter]:
 
 
 def zipf_weights(n: int, s: float = 1.1) -> list[float]:
-    return [1 / (rank ** s) for rank in range(1, n + 1)]
+    return [1 / (rank**s) for rank in range(1, n + 1)]
 
 
 def mixed_plan(world: World, rng: random.Random) -> list[tuple[str, str, str]]:
@@ -267,8 +309,9 @@ class PhaseResult:
     elapsed: float = 0.0
 
 
-async def run_load(base: str, variant: str, requests, clients: int,
-                   spread: float | None = None) -> PhaseResult:
+async def run_load(
+    base: str, variant: str, requests, clients: int, spread: float | None = None
+) -> PhaseResult:
     """``clients`` keep-alive workers drain the request list; with ``spread``, every
     request gets its own connection and starts at a uniform random moment in ``spread``
     seconds (the burst)."""
@@ -282,8 +325,9 @@ async def run_load(base: str, variant: str, requests, clients: int,
         url = f"{base}/bench/{variant}/courses/{course}/register/"
         started = time.perf_counter()
         try:
-            async with session.post(url, json={"student": student},
-                                    headers={"Authorization": f"Token {token}"}) as resp:
+            async with session.post(
+                url, json={"student": student}, headers={"Authorization": f"Token {token}"}
+            ) as resp:
                 body = await resp.json(content_type=None)
                 result.statuses[resp.status] += 1
                 if resp.status == 201:
@@ -292,7 +336,7 @@ async def run_load(base: str, variant: str, requests, clients: int,
                     result.errors += 1
                 else:
                     result.outcomes[body.get("error", {}).get("code", str(resp.status))] += 1
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
+        except (TimeoutError, aiohttp.ClientError, ValueError):
             result.errors += 1
             result.statuses["connection error"] += 1
         result.latencies.append(time.perf_counter() - started)
@@ -339,9 +383,22 @@ def free_port() -> int:
 def start_gunicorn(url: str, port: int, workers: int, threads: int) -> subprocess.Popen:
     env = dict(os.environ, BENCH_DATABASE_URL=url, DJANGO_SETTINGS_MODULE="bench.settings")
     cmd = [
-        sys.executable, "-m", "gunicorn", "aftercare.wsgi", "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers), "--backlog", "4096", "--keep-alive", "30",
-        "--log-level", "warning", "--timeout", "120",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "aftercare.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--backlog",
+        "4096",
+        "--keep-alive",
+        "30",
+        "--log-level",
+        "warning",
+        "--timeout",
+        "120",
     ]
     if threads > 1:
         cmd += ["--worker-class", "gthread", "--threads", str(threads)]
@@ -368,8 +425,10 @@ def warm_up(base: str, world: World, variant="ceiling", n=200) -> None:
 
 
 def fmt_row(cells, widths):
-    return "  ".join(str(c).rjust(w) if i else str(c).ljust(w)
-                     for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+    return "  ".join(
+        str(c).rjust(w) if i else str(c).ljust(w)
+        for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+    )
 
 
 def main() -> int:
@@ -387,9 +446,12 @@ def main() -> int:
     args = parser.parse_args()
 
     url = bench_database_url()
-    print(f"database {url.rpartition('@')[2]}; {args.students} students, "
-          f"{args.courses}+1 courses, {args.clients} clients, gunicorn {args.workers} "
-          f"workers × {args.threads} threads; {os.cpu_count()} CPUs", flush=True)
+    print(
+        f"database {url.rpartition('@')[2]}; {args.students} students, "
+        f"{args.courses}+1 courses, {args.clients} clients, gunicorn {args.workers} "
+        f"workers × {args.threads} threads; {os.cpu_count()} CPUs",
+        flush=True,
+    )
     recreate_database(url)
     setup_django(url)
     from django.core.management import call_command
@@ -419,10 +481,20 @@ def main() -> int:
                     over = lost = "—"
                 else:
                     over, lost, _ = seat_accounting(demand)
-                rows.append([variant, phase, len(plan), f"{len(plan) / res.elapsed:.0f}",
-                             f"{pct(res.latencies, 50) * 1000:.0f}",
-                             f"{pct(res.latencies, 99) * 1000:.0f}", res.errors, over, lost,
-                             dict(res.outcomes)])
+                rows.append(
+                    [
+                        variant,
+                        phase,
+                        len(plan),
+                        f"{len(plan) / res.elapsed:.0f}",
+                        f"{pct(res.latencies, 50) * 1000:.0f}",
+                        f"{pct(res.latencies, 99) * 1000:.0f}",
+                        res.errors,
+                        over,
+                        lost,
+                        dict(res.outcomes),
+                    ]
+                )
                 print(fmt_row(rows[-1][:9], WIDTHS), flush=True)
 
         # Burst: 3000 requests within one second for 600 seats (20 courses × 30).
@@ -430,8 +502,10 @@ def main() -> int:
         capacities = {world.course_pk[c]: 30 for c, _cap in seat_courses}
         reset_state(capacities)
         burst_students = rng.sample(world.students, min(args.burst, len(world.students)))
-        burst = [(seat_courses[i % len(seat_courses)][0], s, t)
-                 for i, (s, t) in enumerate(burst_students)]
+        burst = [
+            (seat_courses[i % len(seat_courses)][0], s, t)
+            for i, (s, t) in enumerate(burst_students)
+        ]
         res = asyncio.run(run_load(base, "ours", burst, clients=0, spread=1.0))
         demand = defaultdict(set)
         for course, student, _token in burst:
@@ -465,8 +539,17 @@ def main() -> int:
     return 0
 
 
-HEADER = ["variant", "phase", "requests", "req/s", "p50 ms", "p99 ms", "errors",
-          "overbooked", "lost"]
+HEADER = [
+    "variant",
+    "phase",
+    "requests",
+    "req/s",
+    "p50 ms",
+    "p99 ms",
+    "errors",
+    "overbooked",
+    "lost",
+]
 WIDTHS = [8, 6, 8, 7, 7, 7, 6, 10, 5]
 
 if __name__ == "__main__":

@@ -6,10 +6,10 @@ import os
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("DEMO_MODE", "0")
 
-from aftercare.settings import *  # noqa: E402, F403
-from aftercare.settings import DATABASES  # noqa: E402
+import dj_database_url
 
-import dj_database_url  # noqa: E402
+from aftercare.settings import *  # noqa: F403
+from aftercare.settings import DATABASES
 
 ROOT_URLCONF = "bench.urls"
 ALLOWED_HOSTS = ["*"]

@@ -7,7 +7,10 @@ from aftercare.urls import urlpatterns as app_urlpatterns
 from . import variants
 
 urlpatterns = [
-    path("bench/<slug:variant>/courses/<uuid:course_id>/register/", variants.view,
-         name="bench-register"),
+    path(
+        "bench/<slug:variant>/courses/<uuid:course_id>/register/",
+        variants.view,
+        name="bench-register",
+    ),
     *app_urlpatterns,
 ]

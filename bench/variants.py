@@ -46,13 +46,22 @@ def _refuse_duplicate_or_limit(app, info, student):
 
 def _create(request, student, info, app, status) -> Outcome:
     reg = CourseRegistration.objects.create(
-        district_id=info.district_id, school_id=info.school_id, course_id=info.id,
-        student=student, application=app, status=status, created_by=request.user,
+        district_id=info.district_id,
+        school_id=info.school_id,
+        course_id=info.id,
+        student=student,
+        application=app,
+        status=status,
+        created_by=request.user,
         channel=Channel.API,
     )
     Application.objects.filter(pk=app.pk).update(courses_taken=F("courses_taken") + 1)
-    record_event(actor=request.user, action="course.registered", obj=reg.course,
-                 payload={"status": status, "variant": True})
+    record_event(
+        actor=request.user,
+        action="course.registered",
+        obj=reg.course,
+        payload={"status": status, "variant": True},
+    )
     return Outcome(registration_id=reg.pk, public_id=reg.public_id, status=status)
 
 
@@ -66,9 +75,7 @@ class Naive(RegisterView):
     def claim(self, request, student, info):
         registration.admit(student=student, info=info, now=timezone.now())
         with transaction.atomic():
-            app = Application.objects.filter(
-                student=student, semester_id=info.semester_id
-            ).first()
+            app = Application.objects.filter(student=student, semester_id=info.semester_id).first()
             _refuse_duplicate_or_limit(app, info, student)
             confirmed = CourseRegistration.objects.filter(
                 course_id=info.id, status="confirmed"
@@ -81,9 +88,11 @@ class Locking(RegisterView):
     def claim(self, request, student, info):
         registration.admit(student=student, info=info, now=timezone.now())
         with transaction.atomic():
-            app = Application.objects.select_for_update().filter(
-                student=student, semester_id=info.semester_id
-            ).first()
+            app = (
+                Application.objects.select_for_update()
+                .filter(student=student, semester_id=info.semester_id)
+                .first()
+            )
             seats = CourseCapacity.objects.select_for_update().get(course_id=info.id)
             _refuse_duplicate_or_limit(app, info, student)
             status = "confirmed" if seats.taken < seats.capacity else "waitlisted"

@@ -8,6 +8,12 @@ class EnrollmentConfig(AppConfig):
 
     def ready(self):
         from aftercare.audit import register_actions
+        from aftercare.services import plans
+
+        from .registration import carry_over_on_publish
+
+        if carry_over_on_publish not in plans.PUBLISH_HOOKS:
+            plans.PUBLISH_HOOKS.append(carry_over_on_publish)
 
         register_actions(
             {
@@ -16,5 +22,15 @@ class EnrollmentConfig(AppConfig):
                 "account.signed_up": _("Parent signed up"),
                 "guardianship.bound": _("Child bound to a parent"),
                 "guardianship.relation_changed": _("Guardian's relation changed"),
+                "course.registered": _("Registered for a course"),
+                "course.seat_offered": _("Seat offered from the waiting list"),
+                "course.offer_accepted": _("Offered seat accepted"),
+                "course.offer_declined": _("Offered seat declined"),
+                "course.offer_expired": _("Offered seat expired"),
+                "course.cancelled_by_family": _("Course given up by the family"),
+                "course.released_on_withdrawal": _("Seats released on withdrawal"),
+                "course.lottery_drawn": _("Lottery drawn"),
+                "course.cancelled_below_minimum": _("Course cancelled below its minimum"),
+                "course.seats_carried_over": _("Seats carried over to the amended plan"),
             }
         )

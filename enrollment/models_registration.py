@@ -220,6 +220,11 @@ class Application(models.Model):
         return f"{self.student} · {self.semester}"
 
     @property
+    def priority_group_labels(self) -> list[str]:
+        labels = dict(PriorityGroup.choices)
+        return [str(labels[g]) for g in self.priority_groups if g in labels]
+
+    @property
     def is_active(self) -> bool:
         """The child may attend: approved, agreement signed and insurance confirmed.
 

@@ -248,6 +248,9 @@ WITH quota AS (
        SET courses_taken = courses_taken + 1
      WHERE student_id = %(student)s AND semester_id = %(semester)s AND district_id = %(district)s
        AND status = ANY(%(live_apps)s) AND courses_taken < %(limit)s
+       AND EXISTS (SELECT 1 FROM aftercare_course c
+                     JOIN aftercare_planversion v ON v.id = c.version_id
+                    WHERE c.id = %(course)s AND v.status = 'published')
     RETURNING id
 ), seat AS (
     UPDATE enrollment_coursecapacity
@@ -445,13 +448,7 @@ def _next_in_line(course_id: int) -> CourseRegistration | None:
     )
 
 
-def _pass_seat_on(capacity: CourseCapacity, now: datetime) -> CourseRegistration | None:
-    """A held seat became free: offer it to the next in line, or give it back."""
-    nxt = _next_in_line(capacity.course_id) if capacity.status == CapacityStatus.OPEN else None
-    if nxt is None:
-        capacity.taken -= 1
-        capacity.save(update_fields=["taken"])
-        return None
+def _offer(nxt: CourseRegistration, now: datetime) -> None:
     nxt.status = SeatStatus.OFFERED
     nxt.offer_expires_at = now + timedelta(hours=OFFER_HOURS)
     nxt.save(update_fields=["status", "offer_expires_at"])
@@ -468,7 +465,26 @@ def _pass_seat_on(capacity: CourseCapacity, now: datetime) -> CourseRegistration
         _("Accept it before %(deadline)s, or it goes to the next in line.")
         % {"deadline": _fmt(nxt.offer_expires_at)},
     )
-    return nxt
+
+
+def _fill_from_waitlist(counter: CourseCapacity, now: datetime) -> int:
+    """Offer every free seat of a (locked) counter to the next in line. Returns offers."""
+    offered = 0
+    while counter.status == CapacityStatus.OPEN and counter.taken < counter.capacity:
+        nxt = _next_in_line(counter.course_id)
+        if nxt is None:
+            break
+        counter.taken += 1
+        _offer(nxt, now)
+        offered += 1
+    counter.save(update_fields=["taken"])
+    return offered
+
+
+def _pass_seat_on(capacity: CourseCapacity, now: datetime) -> None:
+    """A held seat became free: offer it to the next in line, or give it back."""
+    capacity.taken -= 1
+    _fill_from_waitlist(capacity, now)
 
 
 def _locked(reg: CourseRegistration) -> tuple[CourseRegistration, CourseCapacity]:
@@ -772,3 +788,70 @@ def seats_overview(plan_version) -> list[dict]:
             }
         )
     return out
+
+
+# --------------------------------------------------------------------------- amendments
+
+
+def carry_over_on_publish(*, actor: User, previous, published) -> None:
+    """A published amendment replaces the courses of the previous version: seats, waitlists,
+    entries and draws move to the course of the same lineage; a course the amendment drops
+    is cancelled for its students (they are told and get round two). Runs inside
+    ``publish_plan``'s transaction."""
+    if previous is None:
+        return
+    old = {c.lineage: c for c in previous.courses.all()}
+    if not old:
+        return
+    new = {c.lineage: c for c in published.courses.all()}
+    ensure_capacities(published.pk)
+    for lineage, course in old.items():
+        counter = CourseCapacity.objects.select_for_update().filter(course=course).first()
+        if counter is None:
+            continue
+        successor = new.get(lineage)
+        if successor is None:
+            regs = list(
+                CourseRegistration.objects.filter(
+                    course=course, status__in=LIVE_SEATS
+                ).select_related("course__school__district", "student")
+            )
+            for reg in regs:
+                reg.status = SeatStatus.COURSE_CANCELLED
+                reg.decided_at = timezone.now()
+                reg.offer_expires_at = None
+                Application.objects.filter(pk=reg.application_id).update(
+                    courses_taken=F("courses_taken") - 1
+                )
+                _notify_family(
+                    reg,
+                    _("%(course)s was removed from the plan") % {"course": course.name},
+                    _("You may choose another course with free seats."),
+                )
+            CourseRegistration.objects.bulk_update(
+                regs, ["status", "decided_at", "offer_expires_at"]
+            )
+            counter.status = CapacityStatus.CANCELLED
+            counter.taken = 0
+            counter.save(update_fields=["status", "taken"])
+            continue
+        target = CourseCapacity.objects.select_for_update().get(course=successor)
+        # The amended capacity, but never below the seats already given.
+        target.capacity = max(successor.capacity, counter.taken)
+        target.taken = counter.taken
+        target.status = counter.status
+        target.save(update_fields=["capacity", "taken", "status"])
+
+        CourseRegistration.objects.filter(course=course).update(course=successor)
+        LotteryDraw.objects.filter(course=course).update(course=successor)
+        counter.taken = 0
+        counter.status = CapacityStatus.CANCELLED
+        counter.save(update_fields=["taken", "status"])
+        _fill_from_waitlist(target, timezone.now())  # a larger course: new seats go to the line
+    record_event(
+        actor=actor,
+        action="course.seats_carried_over",
+        obj=published.plan,
+        payload={"from_version": previous.number, "to_version": published.number},
+    )
+    clear_cache()

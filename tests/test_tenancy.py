@@ -102,6 +102,7 @@ def _foreign_routes(world):
         **_foreign_plan_pages(world),
         **_foreign_plan_api(world),
         **_foreign_registration(world),
+        **_foreign_application_routes(world),
     }
 
 
@@ -205,8 +206,73 @@ def _foreign_plan_api(world):
     return routes
 
 
+def _foreign_application_routes(world):
+    """Application pages and API, pointed at school b2's plan (in a semester of its own),
+    an application of parent_b2's child and the school's agreement."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from aftercare.models import Semester, WindowKind
+    from enrollment import applications as application_services
+    from tests.enrollment.test_applications_fixtures import make_plan
+
+    now, today = timezone.now(), timezone.localdate()
+    semester = Semester.objects.create(
+        district=world.b,
+        name="申请学期-b",
+        start_date=today - timedelta(days=30),
+        end_date=today + timedelta(days=120),
+    )
+    plan, _version, _windows = make_plan(
+        world,
+        "b2",
+        semester,
+        windows=[(WindowKind.BASIC, now - timedelta(hours=1), now + timedelta(days=1))],
+    )
+    application = application_services.apply_for_service(
+        actor=world.users["parent_b2"], student=world.students["b2"], basic_care=True
+    )
+    agreement = application_services.publish_agreement(
+        actor=world.users["principal_b2"], plan=plan, title="课后服务协议", body="……"
+    )
+    a, p = application.public_id, plan.public_id
+    routes = {
+        "school_applications": (
+            "get",
+            reverse("school_applications", args=[world.schools["b2"].public_id]),
+        ),
+        "application_agreement": ("get", reverse("application_agreement", args=[a])),
+        "application_withdrawal_decision": (
+            "post",
+            reverse("application_withdrawal_decision", args=[a, "approve"]),
+        ),
+        "agreement_editor": ("get", reverse("agreement_editor", args=[p])),
+        "application-detail": ("get", reverse("application-detail", args=[a])),
+        "agreement-detail": ("get", reverse("agreement-detail", args=[agreement.public_id])),
+        "plan-agreements": ("get", reverse("plan-agreements", args=[p])),
+    }
+    for name in ("change", "sign", "insurance", "withdraw", "review"):
+        routes[f"application_{name}"] = ("post", reverse(f"application_{name}", args=[a]))
+    for name in ("review", "sign", "insurance", "withdrawal"):
+        routes[f"application-{name}"] = ("post", reverse(f"application-{name}", args=[a]))
+    for name in ("withdrawal-approve", "withdrawal-decline"):
+        routes[f"application-{name}"] = ("post", reverse(f"application-{name}", args=[a]))
+    for name in ("applications_bulk_approve", "applications_publish_list"):
+        routes[name] = ("post", reverse(name, args=[p]))
+    for name in ("plan-applications-approve", "plan-applications-publish"):
+        routes[name] = ("post", reverse(name, args=[p]))
+    return routes
+
+
 # Public pages take ids too, but show only published, non-personal data to anyone.
-PUBLIC_ROUTES = {"public_plan", "public_district", "public_lottery", "course-lottery"}
+PUBLIC_ROUTES = {
+    "public_plan",
+    "public_district",
+    "public_lottery",
+    "course-lottery",
+    "public_participants",
+}
 
 
 def _foreign_registration(world):

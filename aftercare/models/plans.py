@@ -237,9 +237,14 @@ class ServicePeriod(_PlanPart):
 
 
 class Course(_PlanPart):
-    """An extended ("X") course: paid, capacity-limited, opens at its minimum size."""
+    """An extended ("X") course: paid, capacity-limited, opens at its minimum size.
+
+    ``lineage`` is shared by a course and its copies in later versions of the same plan, so
+    seats and registrations follow the course when an amendment is published.
+    """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    lineage = models.UUIDField(default=uuid.uuid4, editable=False, db_index=True)
     version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="courses")
     name = models.CharField(_("name"), max_length=60)
     category = models.CharField(_("category"), max_length=30, blank=True)

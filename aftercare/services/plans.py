@@ -171,17 +171,15 @@ def published_version(plan: SchoolPlan) -> PlanVersion | None:
     return pick_published(plan.versions.all())
 
 
-def _copy_parts(
-    source: PlanVersion,
-    target: PlanVersion,
-    shift: timedelta | None = None,
-    semester: Semester | None = None,
-) -> None:
-    """Copy periods, courses and windows; with ``shift``, move dates into ``semester``."""
+def _copy_parts(source: PlanVersion, target: PlanVersion, shift: timedelta | None = None) -> None:
+    """Copy periods, courses and windows. With ``shift`` (another semester) dates move by it
+    and courses start new lineages; without (an amendment) courses keep theirs."""
     for kind, model in PART_MODELS.items():
         rows = []
         for part in model.objects.filter(version=source).order_by("pk"):
             values = {f: getattr(part, f) for f in PART_FIELDS[kind]}
+            if kind == "course" and shift is None:
+                values["lineage"] = part.lineage  # the same course, amended
             if shift is not None:
                 if kind == "period" and part.valid_from is not None:
                     values["valid_from"] = part.valid_from + shift
@@ -557,19 +555,30 @@ def publish_plan(*, actor: User, version: PlanVersion) -> PlanVersion:
     if version.status != PlanStatus.APPROVED:
         raise Conflict(_("Only an approved version can be published."), code="not_approved")
     now = timezone.now()
-    plan.versions.filter(status=PlanStatus.PUBLISHED).update(status=PlanStatus.SUPERSEDED)
+    previous = plan.versions.filter(status=PlanStatus.PUBLISHED).first()
+    if previous is not None:
+        previous.status = PlanStatus.SUPERSEDED
+        previous.save(update_fields=["status"])
     version.status = PlanStatus.PUBLISHED
     version.published_at = now
     version.save(update_fields=["status", "published_at"])
     record_event(
         actor=actor, action="plan.published", obj=plan, payload={"version": version.number}
     )
+    for hook in PUBLISH_HOOKS:
+        hook(actor=actor, previous=previous, published=version)
     _notify_officials(
         plan,
         _("%(school)s published its plan for %(semester)s (version %(n)d)")
         % {"school": plan.school.name, "semester": plan.semester.name, "n": version.number},
     )
     return version
+
+
+# Other apps act on a publication inside its transaction: enrollment moves seats and
+# registrations from the superseded version's courses to the amended ones. Registered in
+# their AppConfig.ready(); called as hook(actor=, previous=PlanVersion | None, published=).
+PUBLISH_HOOKS: list = []
 
 
 def window_is_open(window: RegistrationWindow, at: datetime | None = None) -> bool:

@@ -268,3 +268,56 @@ def test_school_sees_seats_and_other_schools_get_404(world, client, login):
     assert client.get(url).status_code == 404
     login(world.users["official_b"])
     assert client.get(url).status_code == 404
+
+
+# --------------------------------------------------------------------------- amendments
+
+
+def test_published_amendment_carries_seats_over(world):
+    from aftercare.services import plans as plan_services
+
+    rush = build_rush(world, courses=(("书法", 2, 1), ("围棋", 5, 1)), students=3)
+    a = rush.students[0]
+    for s in rush.students:
+        reg(rush, s, "书法")  # two seats, one waiting
+    reg(rush, a, "围棋")
+    principal, official = world.users["principal_a1"], world.users["official_a"]
+    draft = plan_services.amend_plan(actor=principal, plan=rush.plan)
+    calligraphy = draft.courses.get(name="书法")
+    plan_services.save_plan_part(
+        actor=principal, version=draft, kind="course", data={"capacity": 3}, part=calligraphy
+    )
+    plan_services.delete_plan_part(
+        actor=principal, version=draft, kind="course", part=draft.courses.get(name="围棋")
+    )
+    draft = plan_services.update_plan_general(
+        actor=principal, version=draft, data={"prohibitions_confirmed": True}
+    )
+    draft = plan_services.submit_plan(actor=principal, version=draft)
+    draft = plan_services.approve_plan(actor=official, version=draft)
+    plan_services.publish_plan(actor=principal, version=draft)
+
+    new_course = draft.courses.get(name="书法")
+    moved = CourseRegistration.objects.filter(course=new_course).order_by("id")
+    # The third seat of the larger course is offered to the one who was waiting.
+    assert [r.status for r in moved] == ["confirmed", "confirmed", "offered"]
+    counter = CourseCapacity.objects.get(course=new_course)
+    assert (counter.capacity, counter.taken) == (3, 3)
+    dropped = CourseRegistration.objects.get(student=a, course__name="围棋")
+    assert dropped.status == SeatStatus.COURSE_CANCELLED
+    assert Application.objects.get(student=a).courses_taken == 1
+    # The new version takes registrations; the superseded course takes none.
+    registration.clear_cache()
+    late = add_student(rush, world)
+    outcome = registration.register(
+        actor=rush.parents[late.pk],
+        student=late,
+        info=registration.course_info(new_course.public_id, fresh=True),
+    )
+    assert outcome.status == "waitlisted"
+    with pytest.raises(RegistrationError):
+        registration.register(
+            actor=rush.parents[late.pk],
+            student=late,
+            info=registration.course_info(rush.courses["围棋"].public_id, fresh=True),
+        )
