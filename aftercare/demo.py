@@ -224,6 +224,10 @@ def seed_demo(stdout=None) -> District:
 
     seed_plans(district=district, semester=semester, official=official)
 
+    from enrollment.demo_applications import seed_applications
+
+    seed_applications(school=School.objects.get(district=district, code=SCHOOLS[0].code))
+
     if stdout is not None:
         from enrollment.models import Student
 

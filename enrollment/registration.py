@@ -514,19 +514,47 @@ def _end(reg: CourseRegistration, capacity: CourseCapacity, status: str, now) ->
         _pass_seat_on(capacity, now)
 
 
+def may_leave(reg: CourseRegistration, now: datetime) -> bool:
+    """Whether a family may give up this entry on its own now (see cancel_registration)."""
+    if reg.status != SeatStatus.CONFIRMED:
+        return True  # a waiting-list place, an offer or a lottery entry holds nobody's seat
+    info = course_info(reg.course.public_id)
+    if info is not None and info.window_at(now) is not None:
+        return True
+    from aftercare.plan_rules import current_policy
+
+    semester = reg.course.version.plan.semester
+    policy = current_policy(semester)
+    return bool(policy and policy.extended_withdraw_mid_semester)
+
+
 @transaction.atomic
 def cancel_registration(
-    *, actor: User, registration: CourseRegistration, reason: str = ""
+    *,
+    actor: User,
+    registration: CourseRegistration,
+    reason: str = "",
+    now: datetime | None = None,
 ) -> CourseRegistration:
-    """A guardian (or the school) gives up a seat or a waitlist place; the seat passes on.
+    """A guardian gives up a seat, a waiting-list place or a lottery entry; the seat passes on.
 
-    Extended courses may be left mid-semester only where the district policy allows it;
-    before the course starts (while registration is open) it is always possible.
+    While a registration window of the course is open this is always possible; afterwards a
+    confirmed seat may be left only where the district policy allows leaving extended courses
+    mid-semester (otherwise the family asks for a withdrawal). Errors: Conflict
+    ``not_active``, NotAllowed ``mid_semester_exit``.
     """
     reg, capacity = _locked(registration)
     if reg.status not in LIVE_SEATS:
         raise Conflict(_("This registration is no longer active."), code="not_active")
-    now = timezone.now()
+    now = now or timezone.now()
+    if not may_leave(reg, now):
+        raise NotAllowed(
+            _(
+                "Extended courses cannot be left mid-semester under the district policy; "
+                "ask the school for a withdrawal."
+            ),
+            code="mid_semester_exit",
+        )
     _end(reg, capacity, SeatStatus.CANCELLED, now)
     record_event(
         actor=actor,

@@ -14,6 +14,7 @@ from aftercare.models import (
     SchoolPlan,
     WindowKind,
 )
+from aftercare.plan_rules import current_policy
 
 from .models import Student
 from .models_registration import (
@@ -58,6 +59,7 @@ class CourseRow:
     position: int | None = None
     grade_ok: bool = True
     can_register: bool = False
+    can_leave: bool = False
 
 
 @dataclass
@@ -68,6 +70,7 @@ class Board:
     application: Application | None = None
     windows: list[RegistrationWindow] = field(default_factory=list)
     open_window: RegistrationWindow | None = None
+    policy: object = None
     rows: list[CourseRow] = field(default_factory=list)
     taken: int = 0
 
@@ -78,6 +81,7 @@ def course_board(*, student: Student, now: datetime) -> Board:
     if found is None:
         return board
     board.plan, board.version = found
+    board.policy = current_policy(board.plan.semester)
     board.application = Application.objects.filter(
         student=student, semester_id=board.plan.semester_id
     ).first()
@@ -114,7 +118,18 @@ def course_board(*, student: Student, now: datetime) -> Board:
         )
     board.taken = sum(1 for r in regs.values() if r.status in LIVE_SEATS)
     applied = board.application is not None and board.application.status in LIVE_APPLICATION
+    leave_mid_semester = bool(board.policy and board.policy.extended_withdraw_mid_semester)
     for row in board.rows:
+        reg = row.registration
+        row.can_leave = (
+            reg is not None
+            and reg.status in LIVE_SEATS
+            and (
+                reg.status != SeatStatus.CONFIRMED
+                or board.open_window is not None
+                or leave_mid_semester
+            )
+        )
         row.can_register = (
             applied
             and board.open_window is not None

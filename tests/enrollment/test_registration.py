@@ -321,3 +321,23 @@ def test_published_amendment_carries_seats_over(world):
             student=late,
             info=registration.course_info(rush.courses["围棋"].public_id, fresh=True),
         )
+
+
+def test_confirmed_seat_cannot_be_left_mid_semester_when_the_policy_says_so(world):
+    from aftercare.errors import NotAllowed
+
+    rush = build_rush(world, students=1)  # "1+X" preset: no leaving X courses mid-semester
+    student = rush.students[0]
+    reg(rush, student)
+    held = CourseRegistration.objects.get()
+    with pytest.raises(NotAllowed) as err:
+        registration.cancel_registration(
+            actor=rush.parents[student.pk],
+            registration=held,
+            now=rush.closes_at + timedelta(days=3),
+        )
+    assert err.value.code == "mid_semester_exit"
+    assert CourseRegistration.objects.get().status == "confirmed"
+    # Inside the window it is the family's choice.
+    registration.cancel_registration(actor=rush.parents[student.pk], registration=held)
+    assert CourseRegistration.objects.get().status == "cancelled"
