@@ -39,7 +39,7 @@ def _refuse_duplicate_or_limit(app, info, student):
     if app.courses_taken >= info.max_per_student:
         raise RegistrationError("limit", code="limit_reached")
     if CourseRegistration.objects.filter(
-        course_id=info.id, student=student, status__in=LIVE_SEATS
+        course_id=info.id, student_id=student.pk, status__in=LIVE_SEATS
     ).exists():
         raise RegistrationError("duplicate", code="already_registered")
 
@@ -49,7 +49,7 @@ def _create(request, student, info, app, status) -> Outcome:
         district_id=info.district_id,
         school_id=info.school_id,
         course_id=info.id,
-        student=student,
+        student_id=student.pk,
         application=app,
         status=status,
         created_by=request.user,
@@ -59,7 +59,8 @@ def _create(request, student, info, app, status) -> Outcome:
     record_event(
         actor=request.user,
         action="course.registered",
-        obj=reg.course,
+        obj=reg,
+        school=reg.school,
         payload={"status": status, "variant": True},
     )
     return Outcome(registration_id=reg.pk, public_id=reg.public_id, status=status)
@@ -75,7 +76,9 @@ class Naive(RegisterView):
     def claim(self, request, student, info):
         registration.admit(student=student, info=info, now=timezone.now())
         with transaction.atomic():
-            app = Application.objects.filter(student=student, semester_id=info.semester_id).first()
+            app = Application.objects.filter(
+                student_id=student.pk, semester_id=info.semester_id
+            ).first()
             _refuse_duplicate_or_limit(app, info, student)
             confirmed = CourseRegistration.objects.filter(
                 course_id=info.id, status="confirmed"
@@ -90,7 +93,7 @@ class Locking(RegisterView):
         with transaction.atomic():
             app = (
                 Application.objects.select_for_update()
-                .filter(student=student, semester_id=info.semester_id)
+                .filter(student_id=student.pk, semester_id=info.semester_id)
                 .first()
             )
             seats = CourseCapacity.objects.select_for_update().get(course_id=info.id)

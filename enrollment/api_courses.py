@@ -105,22 +105,25 @@ class RegisterView(APIView):
         },
     )
     def post(self, request, course_id):
-        # The rush path: no scope objects, no ORM compilation; see registration.py.
+        # The rush path: no scope objects, no ORM compilation, one lookup query; the course
+        # of a school the user has no role in is 404 whatever the body (registration.py).
         info = registration.course_info(course_id)
-        if info is None or not registration.user_reaches_school(request.user, info):
+        if info is None:
             raise Http404
         raw = request.data.get("student") if hasattr(request.data, "get") else None
         try:
             key = uuid.UUID(str(raw))
         except ValueError as err:
+            if not registration.user_reaches_school(request.user, info):
+                raise Http404 from err
             code, msg = (
                 ("required", _("This field is required."))
                 if not raw
                 else ("invalid", _("Must be a valid UUID."))
             )
             raise serializers.ValidationError({"student": [ErrorDetail(msg, code=code)]}) from err
-        student = registration.guarded_student(request.user, key)
-        if student is None:
+        reaches, student = registration.lookup_for_claim(request.user, info, key)
+        if not reaches or student is None:
             raise Http404
         outcome = self.claim(request, student, info)
         message = str(MESSAGES[outcome.status]) % {"student": student.name, "course": info.name}

@@ -295,18 +295,25 @@ HOLDING_SEATS = [SeatStatus.CONFIRMED, SeatStatus.OFFERED]
 
 class CourseRegistration(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    # The rush inserts here: only the indexes queries use (composites below cover
+    # district/school and student; created_by is never searched).
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", db_index=False)
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="registrations")
     student = models.ForeignKey(
-        "enrollment.Student", on_delete=models.PROTECT, related_name="registrations"
+        "enrollment.Student",
+        on_delete=models.PROTECT,
+        related_name="registrations",
+        db_index=False,
     )
     application = models.ForeignKey(
         Application, on_delete=models.PROTECT, related_name="registrations"
     )
     status = models.CharField(max_length=16, choices=SeatStatus.choices)
     round = models.PositiveSmallIntegerField(default=1)
-    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", db_index=False)
     created_at = models.DateTimeField(default=timezone.now)
     channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.WEB)
     offer_expires_at = models.DateTimeField(null=True, blank=True)

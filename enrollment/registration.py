@@ -195,6 +195,36 @@ def user_reaches_school(user, info: CourseInfo) -> bool:
         return cursor.fetchone()[0]
 
 
+LOOKUP_SQL = """
+SELECT EXISTS (SELECT 1 FROM aftercare_membership m
+                WHERE m.user_id = %(user)s AND (m.school_id = %(school)s
+                      OR (m.role = 'district_official' AND m.district_id = %(district)s))),
+       s.id, s.public_id, s.name, s.district_id, s.school_id, c.grade
+  FROM (SELECT 1) AS one
+  LEFT JOIN enrollment_student s
+         ON s.public_id = %(student)s
+        AND EXISTS (SELECT 1 FROM enrollment_guardianship g
+                     WHERE g.student_id = s.id AND g.user_id = %(user)s)
+  LEFT JOIN aftercare_schoolclass c ON c.id = s.school_class_id
+"""
+
+
+def lookup_for_claim(user, info: CourseInfo, student_public_id) -> tuple[bool, StudentRef | None]:
+    """``user_reaches_school`` and ``guarded_student`` in one round trip (the rush path)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            LOOKUP_SQL,
+            {
+                "user": user.pk,
+                "school": info.school_id,
+                "district": info.district_id,
+                "student": student_public_id,
+            },
+        )
+        reaches, *student = cursor.fetchone()
+    return reaches, (StudentRef(*student) if student[0] is not None else None)
+
+
 def reachable_course(scope, course_id) -> CourseInfo | None:
     """The course, if it belongs to a school the user has any role in (else None: 404)."""
     info = course_info(course_id)
@@ -242,46 +272,35 @@ def _window_text(info: CourseInfo) -> str:
 
 # --------------------------------------------------------------------------- the rush path
 
-CLAIM_SQL = """
-WITH quota AS (
-    UPDATE enrollment_application
-       SET courses_taken = courses_taken + 1
-     WHERE student_id = %(student)s AND semester_id = %(semester)s AND district_id = %(district)s
-       AND status = ANY(%(live_apps)s) AND courses_taken < %(limit)s
-       AND EXISTS (SELECT 1 FROM aftercare_course c
-                     JOIN aftercare_planversion v ON v.id = c.version_id
-                    WHERE c.id = %(course)s AND v.status = 'published')
-    RETURNING id
-), seat AS (
-    UPDATE enrollment_coursecapacity
-       SET taken = taken + 1
-     WHERE course_id = %(course)s AND taken < capacity AND status = 'open'
-       AND %(claim)s AND EXISTS (SELECT 1 FROM quota)
-    RETURNING course_id
-), reg AS (
-    INSERT INTO enrollment_courseregistration
-        (public_id, district_id, school_id, course_id, student_id, application_id, status,
-         round, created_by_id, created_at, channel)
-    SELECT %(uuid)s, %(district)s, %(school)s, %(course)s, %(student)s, quota.id,
-           CASE WHEN NOT %(claim)s THEN 'entered'
-                WHEN EXISTS (SELECT 1 FROM seat) THEN 'confirmed'
-                ELSE 'waitlisted' END,
-           %(round)s, %(actor)s, %(now)s, %(channel)s
-      FROM quota
-    RETURNING id, status
-), audit AS (
-    INSERT INTO aftercare_auditevent
-        (district_id, school_id, actor_id, actor_repr, action, object_type, object_id,
-         object_repr, payload, ip_address, created_at)
-    SELECT %(district)s, %(school)s, %(actor)s, %(actor_repr)s, 'course.registered',
-           'enrollment.courseregistration', %(uuid_text)s, %(object_repr)s,
-           jsonb_build_object('course', %(course_name)s, 'status', reg.status,
-                              'round', %(round)s, 'channel', %(channel)s),
-           %(ip)s, %(now)s
-      FROM reg
+# The claim (migration 0006 defines the function): a conditional UPDATE of the student's
+# application (per-student limit; the course's version must be published), a conditional
+# UPDATE of the seat counter (taken < capacity, only in a first-come window), the INSERT of
+# the registration (confirmed, waitlisted, or entered for a lottery) and of its audit event.
+CLAIM_ARGS = (
+    "student",
+    "semester",
+    "district",
+    "school",
+    "course",
+    "live_apps",
+    "limit",
+    "claim",
+    "uuid",
+    "round",
+    "actor",
+    "actor_repr",
+    "now",
+    "channel",
+    "object_repr",
+    "course_name",
+    "ip",
 )
-SELECT id, status FROM reg
-"""
+# Placeholders only, from the constant list above.
+CLAIM_SQL = (
+    "SELECT reg_id, reg_status FROM enrollment_claim_seat("  # noqa: S608
+    + ", ".join(f"%({name})s" for name in CLAIM_ARGS)
+    + ")"
+)
 
 
 @dataclass(frozen=True)
@@ -344,7 +363,6 @@ def register(
         "limit": info.max_per_student,
         "claim": window.mode == RegistrationMode.FCFS,
         "uuid": reg_uuid,
-        "uuid_text": str(reg_uuid),
         "round": window.round,
         "actor": actor.pk,
         "actor_repr": str(actor)[:100],

@@ -341,3 +341,32 @@ def test_confirmed_seat_cannot_be_left_mid_semester_when_the_policy_says_so(worl
     # Inside the window it is the family's choice.
     registration.cancel_registration(actor=rush.parents[student.pk], registration=held)
     assert CourseRegistration.objects.get().status == "cancelled"
+
+
+def test_rush_api_endpoint(world, api):
+    rush = build_rush(world, courses=(("书法", 1, 1),), students=3)
+    first, second, third = rush.students
+    url = f"/api/v1/courses/{rush.courses['书法'].public_id}/register/"
+    client = api(rush.parents[first.pk])
+    ok = client.post(url, {"student": str(first.public_id)}, format="json")
+    assert ok.status_code == 201 and ok.json()["status"] == "confirmed"
+    again = client.post(url, {"student": str(first.public_id)}, format="json")
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "already_registered"
+    bad = client.post(url, {"student": "not-a-uuid"}, format="json")
+    assert bad.status_code == 400 and bad.json()["error"]["fields"]["student"][0]["code"] == (
+        "invalid"
+    )
+    assert (
+        client.post(url, {}, format="json").json()["error"]["fields"]["student"][0]["code"]
+        == "required"
+    )
+    # Another family's child: not found.
+    assert client.post(url, {"student": str(second.public_id)}, format="json").status_code == 404
+    full = api(rush.parents[second.pk]).post(url, {"student": str(second.public_id)}, format="json")
+    assert full.json()["status"] == "waitlisted"
+    listing = api(rush.parents[second.pk]).get("/api/v1/registrations/").json()["results"]
+    assert [(r["status"], r["position"]) for r in listing] == [("waitlisted", 1)]
+    late = api(rush.parents[third.pk]).post(url, {"student": str(third.public_id)}, format="json")
+    assert late.status_code == 201
+    assert CourseCapacity.objects.get(course=rush.courses["书法"]).taken == 1
