@@ -449,10 +449,7 @@ def submit_plan(*, actor: User, version: PlanVersion) -> PlanVersion:
     version = _fresh(version)
     _require_manager(actor, plan.school)
     _require_editable(version)
-    policy = current_policy(plan.semester)
-    evaluation = evaluate(version, policy)
-    if evaluation.violations:
-        raise PlanViolations(evaluation.violations)
+    policy = _passes_policy(version)
     version.status = PlanStatus.SUBMITTED
     version.policy = policy
     version.submitted_at = timezone.now()
@@ -469,6 +466,15 @@ def submit_plan(*, actor: User, version: PlanVersion) -> PlanVersion:
         % {"school": plan.school.name, "semester": plan.semester.name, "n": version.number},
     )
     return version
+
+
+def _passes_policy(version: PlanVersion):
+    """The semester's current policy, if the version meets it; else PlanViolations."""
+    policy = current_policy(version.plan.semester)
+    evaluation = evaluate(version, policy)
+    if evaluation.violations:
+        raise PlanViolations(evaluation.violations)
+    return policy
 
 
 def _require_submitted(version: PlanVersion) -> None:
@@ -491,10 +497,7 @@ def approve_plan(*, actor: User, version: PlanVersion, comment: str = "") -> Pla
     version = _fresh(version)
     _require_official(actor, plan.school)
     _require_submitted(version)
-    policy = current_policy(plan.semester)
-    evaluation = evaluate(version, policy)
-    if evaluation.violations:
-        raise PlanViolations(evaluation.violations)
+    policy = _passes_policy(version)
     version.status = PlanStatus.APPROVED
     version.policy = policy
     version.decided_at = timezone.now()
