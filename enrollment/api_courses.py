@@ -9,7 +9,6 @@ from django.http import Http404
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -71,13 +70,6 @@ class RegisterResult(serializers.Serializer):
     message = serializers.CharField()
 
 
-MESSAGES = {
-    "confirmed": gettext_lazy("%(student)s has a seat in %(course)s."),
-    "waitlisted": gettext_lazy("%(course)s is full: %(student)s is on the waiting list."),
-    "entered": gettext_lazy("%(student)s is entered in the lottery for %(course)s."),
-}
-
-
 class RegisterView(APIView):
     """Register a child for an extended course (the rush endpoint).
 
@@ -126,7 +118,10 @@ class RegisterView(APIView):
         if not reaches or student is None:
             raise Http404
         outcome = self.claim(request, student, info)
-        message = str(MESSAGES[outcome.status]) % {"student": student.name, "course": info.name}
+        message = str(registration.OUTCOME_MESSAGES[outcome.status]) % {
+            "student": student.name,
+            "course": info.name,
+        }
         return Response(
             {"id": outcome.public_id, "status": outcome.status, "message": message},
             status=status.HTTP_201_CREATED,

@@ -34,6 +34,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from aftercare.audit import record_event
 from aftercare.errors import Conflict, DomainError, NotAllowed
@@ -301,6 +302,13 @@ CLAIM_SQL = (
     + ", ".join(f"%({name})s" for name in CLAIM_ARGS)
     + ")"
 )
+
+
+OUTCOME_MESSAGES = {
+    "confirmed": gettext_lazy("%(student)s has a seat in %(course)s."),
+    "waitlisted": gettext_lazy("%(course)s is full: %(student)s is on the waiting list."),
+    "entered": gettext_lazy("%(student)s is entered in the lottery for %(course)s."),
+}
 
 
 @dataclass(frozen=True)

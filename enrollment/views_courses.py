@@ -18,7 +18,6 @@ from aftercare.tenancy import get_visible_or_404
 from aftercare.views.core import roles_required
 
 from . import registration
-from .api_courses import MESSAGES as OUTCOME_MESSAGES
 from .models_registration import (
     Channel,
     CourseRegistration,
@@ -60,7 +59,7 @@ def register_course(request, course_id):
     except DomainError as err:
         messages.error(request, str(err.message))
     else:
-        text = str(OUTCOME_MESSAGES[outcome.status])
+        text = str(registration.OUTCOME_MESSAGES[outcome.status])
         messages.success(request, text % {"student": student.name, "course": info.name})
     return redirect("family_courses")
 
