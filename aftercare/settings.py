@@ -226,3 +226,4 @@ LOGGING = {
 }
 
 SMS_BACKEND = env("SMS_BACKEND", "aftercare.sms.LoggingBackend")
+SMS_IP_LIMIT_PER_HOUR = int(env("SMS_IP_LIMIT_PER_HOUR", "60"))

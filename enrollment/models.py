@@ -125,7 +125,10 @@ class SmsCode(models.Model):
     class Meta:
         verbose_name = _("SMS code")
         verbose_name_plural = _("SMS codes")
-        indexes = [models.Index(fields=["mobile", "purpose", "-created_at"])]
+        indexes = [
+            models.Index(fields=["mobile", "purpose", "-created_at"]),
+            models.Index(fields=["ip_address", "created_at"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(attempts__lte=SMS_CODE_MAX_ATTEMPTS), name="sms_code_attempts_max"

@@ -280,7 +280,9 @@ def request_signup_code(*, mobile: str, ip_address: str | None = None) -> SmsCod
     """Send a 6-digit sign-up code by SMS to a mobile number that has no account yet.
 
     The code (stored only as an HMAC) is valid for 10 minutes and supersedes earlier codes.
-    Limits, per mobile number: one code per 60 seconds, 10 per calendar day. Concurrent
+    Limits, per mobile number: one code per 60 seconds, 10 per calendar day; per client
+    address: ``settings.SMS_IP_LIMIT_PER_HOUR`` (60; generous, as carrier NAT puts many
+    families behind one address; 0 turns it off). Concurrent
     requests for one number are serialized (advisory lock), so the limits hold under races.
     Errors: InvalidInput (mobile), AlreadyRegistered, TooManyRequests (``sms_cooldown``,
     ``sms_daily_limit``), SmsUnavailable (the gateway failed; nothing is stored then).
@@ -289,9 +291,24 @@ def request_signup_code(*, mobile: str, ip_address: str | None = None) -> SmsCod
     if User.objects.filter(mobile=mobile).exists():
         raise AlreadyRegistered()
     code = f"{secrets.randbelow(10**6):06d}"
+    ip_limit = getattr(settings, "SMS_IP_LIMIT_PER_HOUR", 60)
     with transaction.atomic():
+        if ip_address and ip_limit:
+            _advisory_lock(f"sms-ip:{ip_address}")  # always before the mobile's lock
         _advisory_lock(f"sms:{mobile}")
         now = timezone.now()
+        if (
+            ip_address
+            and ip_limit
+            and SmsCode.objects.filter(
+                ip_address=ip_address, created_at__gte=now - timedelta(hours=1)
+            ).count()
+            >= ip_limit
+        ):
+            raise TooManyRequests(
+                _("Too many codes were requested from your network. Please try again later."),
+                code="sms_ip_limit",
+            )
         codes = SmsCode.objects.filter(mobile=mobile)
         latest = codes.order_by("-created_at").first()
         if latest is not None and now - latest.created_at < SMS_RESEND_COOLDOWN:

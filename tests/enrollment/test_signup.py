@@ -312,3 +312,17 @@ def test_without_the_lock_two_requests_would_both_send(monkeypatch):
 def test_two_requests_at_once_send_one_code(monkeypatch):
     assert _two_requests_at_once(monkeypatch) == ["sent", "sms_cooldown"]
     assert SmsCode.objects.count() == 1 and len(LoggingBackend.outbox) == 1
+
+
+def test_codes_per_client_address_are_limited(db, settings):
+    from enrollment.services import request_signup_code
+
+    settings.SMS_IP_LIMIT_PER_HOUR = 2
+    request_signup_code(mobile="13711110001", ip_address="10.0.0.7")
+    request_signup_code(mobile="13711110002", ip_address="10.0.0.7")
+    with pytest.raises(TooManyRequests) as err:
+        request_signup_code(mobile="13711110003", ip_address="10.0.0.7")
+    assert err.value.code == "sms_ip_limit"
+    request_signup_code(mobile="13711110003", ip_address="10.0.0.8")  # another network
+    settings.SMS_IP_LIMIT_PER_HOUR = 0  # off
+    request_signup_code(mobile="13711110004", ip_address="10.0.0.7")
