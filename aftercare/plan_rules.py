@@ -136,6 +136,10 @@ class Evaluation:
     violations: list[Violation]
     figures: Figures
     policy: DistrictPolicy | None
+    # The version's parts as loaded for the check, for pages to show without reloading.
+    periods: list = field(default_factory=list)
+    courses: list = field(default_factory=list)
+    windows: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -265,7 +269,14 @@ class _Checker:
             figures.courses = self.check_courses()
             self.check_windows()
         self.check_general()
-        return Evaluation(violations=self.out, figures=figures, policy=self.policy)
+        return Evaluation(
+            violations=self.out,
+            figures=figures,
+            policy=self.policy,
+            periods=self.periods,
+            courses=self.courses,
+            windows=self.windows,
+        )
 
     def check_periods(self) -> None:
         for p in self.periods:

@@ -21,13 +21,13 @@ from rest_framework.views import APIView
 
 from aftercare.api_base import ERROR_RESPONSES, ScopedViewSetMixin
 from aftercare.errors import NotAllowed
-from aftercare.models import Course, PlanStatus, SchoolPlan
+from aftercare.models import Course
 from aftercare.tenancy import get_visible_or_404, scope_for
 
 from . import registration
 from .models_registration import Channel, CourseRegistration, LotteryDraw
 from .selectors import children_of
-from .selectors_courses import course_board
+from .selectors_courses import course_board, published_plan_for
 
 
 class RegisterInput(serializers.Serializer):
@@ -41,7 +41,7 @@ class RegistrationSerializer(serializers.ModelSerializer):
     student = serializers.UUIDField(source="student.public_id", read_only=True)
     student_name = serializers.CharField(source="student.name", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
-    position = serializers.SerializerMethodField()
+    position = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta:
         model = CourseRegistration
@@ -59,9 +59,6 @@ class RegistrationSerializer(serializers.ModelSerializer):
             "offer_expires_at",
             "lottery_rank",
         ]
-
-    def get_position(self, reg) -> int | None:
-        return registration.waitlist_position(reg)
 
 
 class RegisterResult(serializers.Serializer):
@@ -147,12 +144,15 @@ class RegistrationViewSet(
     serializer_class = RegistrationSerializer
     filterset_class = RegistrationFilter
 
+    def base_queryset(self):
+        return registration.with_positions(super().base_queryset())
+
     def _family_action(self, request, handler):
         reg = self.get_object()
         if not reg.student.guardianships.filter(user=request.user).exists():
             raise NotAllowed(_("Only the child's guardians can do this."))
         reg = handler(actor=request.user, registration=reg)
-        return Response(self.get_serializer(reg).data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=reg.pk)).data)
 
     @extend_schema(request=None, responses={200: RegistrationSerializer, **ERROR_RESPONSES})
     @action(detail=True, methods=["post"])
@@ -214,11 +214,7 @@ class FamilyCoursesView(APIView):
 
 
 def _published(request, plan_id):
-    scope = scope_for(request)
-    plan = get_visible_or_404(SchoolPlan.objects.select_related("school"), scope, public_id=plan_id)
-    if not (scope.manages(plan.school) or scope.is_official(plan.district_id)):
-        raise NotAllowed()
-    version = plan.versions.filter(status=PlanStatus.PUBLISHED).first()
+    plan, version = published_plan_for(scope_for(request), plan_id)
     if version is None:
         raise Http404
     return plan, version

@@ -29,7 +29,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -46,6 +47,7 @@ from aftercare.models import (
     User,
     WindowKind,
 )
+from aftercare.selectors import count_of
 from aftercare.services import notify
 from aftercare.tenancy import Scope
 
@@ -156,34 +158,6 @@ class StudentRef:
     grade: int
 
 
-GUARDED_STUDENT_SQL = """
-SELECT s.id, s.public_id, s.name, s.district_id, s.school_id, c.grade
-  FROM enrollment_student s
-  JOIN aftercare_schoolclass c ON c.id = s.school_class_id
- WHERE s.public_id = %s
-   AND EXISTS (SELECT 1 FROM enrollment_guardianship g
-                WHERE g.student_id = s.id AND g.user_id = %s)
-"""
-
-
-def guarded_student(user, public_id) -> StudentRef | None:
-    """The user's own child with this public id, else None (404).
-
-    The rush path's one exception to building ORM querysets through ``visible_to``: this is
-    the family branch of ``Student.tenant_rule`` (``guardianships__user``) written as one
-    plain query, because compiling the scoped queryset costs more than the whole claim.
-    ``tests/enrollment/test_registration.py`` checks the two agree.
-    """
-    try:
-        key = uuid.UUID(str(public_id))
-    except ValueError:
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute(GUARDED_STUDENT_SQL, [key, user.pk])
-        row = cursor.fetchone()
-    return StudentRef(*row) if row else None
-
-
 def user_reaches_school(user, info: CourseInfo) -> bool:
     """Whether the user holds any role in the course's school (or oversees its district):
     a course elsewhere is 404. One indexed EXISTS, no scope objects."""
@@ -224,17 +198,6 @@ def lookup_for_claim(user, info: CourseInfo, student_public_id) -> tuple[bool, S
         )
         reaches, *student = cursor.fetchone()
     return reaches, (StudentRef(*student) if student[0] is not None else None)
-
-
-def reachable_course(scope, course_id) -> CourseInfo | None:
-    """The course, if it belongs to a school the user has any role in (else None: 404)."""
-    info = course_info(course_id)
-    if info is None:
-        return None
-    schools = scope.manager_schools | scope.teacher_schools | scope.parent_schools
-    if info.school_id in schools or scope.is_official(info.district_id):
-        return info
-    return None
 
 
 def clear_cache() -> None:
@@ -433,18 +396,50 @@ def round_two_eligible(student_id: int, plan_id: int) -> bool:
     ).exists()
 
 
+LAST_IN_LINE = 2**31 - 1
+
+
+def _queue_key():
+    """The order of a waiting list: lottery ranks first (after a draw), then arrival."""
+    return Coalesce("lottery_rank", Value(LAST_IN_LINE))
+
+
+def with_positions(queryset):
+    """Annotate ``position`` (1 = next in line; None unless waitlisted) in the same query,
+    so lists of registrations count their places without a query per row."""
+    ahead = (
+        CourseRegistration.objects.filter(course=OuterRef("course"), status=SeatStatus.WAITLISTED)
+        .annotate(_key=_queue_key())
+        .filter(Q(_key__lt=OuterRef("_key")) | Q(_key=OuterRef("_key"), id__lt=OuterRef("id")))
+    )
+    return queryset.annotate(_key=_queue_key()).annotate(
+        position=Case(
+            When(status=SeatStatus.WAITLISTED, then=count_of(ahead) + 1),
+            default=None,
+            output_field=IntegerField(),
+        )
+    )
+
+
 def waitlist_position(registration: CourseRegistration) -> int | None:
     """1 for the next in line; lottery ranks order the list when there was a draw."""
     if registration.status != SeatStatus.WAITLISTED:
         return None
-    ahead = CourseRegistration.objects.filter(
-        course_id=registration.course_id, status=SeatStatus.WAITLISTED
+    return (
+        with_positions(CourseRegistration.objects.filter(pk=registration.pk))
+        .values_list("position", flat=True)
+        .first()
     )
-    if registration.lottery_rank is not None:
-        ahead = ahead.filter(lottery_rank__lt=registration.lottery_rank)
-    else:
-        ahead = ahead.filter(Q(lottery_rank__isnull=False) | Q(id__lt=registration.pk))
-    return ahead.count() + 1
+
+
+def capacities_for(version_id: int, courses) -> dict[int, CourseCapacity]:
+    """The seat counters of a published version's courses, by course id. They are created
+    when the version is published; a version published before that creates them here."""
+    caps = {c.course_id: c for c in CourseCapacity.objects.filter(course__in=courses)}
+    if len(caps) < len(courses):
+        ensure_capacities(version_id)
+        caps = {c.course_id: c for c in CourseCapacity.objects.filter(course__in=courses)}
+    return caps
 
 
 # --------------------------------------------------------------------------- releasing seats
@@ -760,7 +755,7 @@ def close_round_one(*, actor: User, plan_version) -> list[Course]:
     _require_manager(actor, plan_version.school)
     cancelled = []
     courses = list(plan_version.courses.all())
-    ensure_capacities(plan_version.pk)
+    capacities_for(plan_version.pk, courses)
     counts = dict(
         CourseRegistration.objects.filter(course__in=courses, status__in=LIVE_SEATS)
         .values("course_id")
@@ -813,8 +808,7 @@ def close_round_one(*, actor: User, plan_version) -> list[Course]:
 def seats_overview(plan_version) -> list[dict]:
     """Per course: capacity, taken, waitlist, entries — for the school's registration page."""
     courses = list(plan_version.courses.all())
-    ensure_capacities(plan_version.pk)
-    caps = {c.course_id: c for c in CourseCapacity.objects.filter(course__in=courses)}
+    caps = capacities_for(plan_version.pk, courses)
     counts = {
         row["course_id"]: row
         for row in CourseRegistration.objects.filter(course__in=courses)
@@ -848,17 +842,17 @@ def seats_overview(plan_version) -> list[dict]:
 
 
 def carry_over_on_publish(*, actor: User, previous, published) -> None:
-    """A published amendment replaces the courses of the previous version: seats, waitlists,
-    entries and draws move to the course of the same lineage; a course the amendment drops
-    is cancelled for its students (they are told and get round two). Runs inside
-    ``publish_plan``'s transaction."""
+    """Create the seat counters of a published version. A published amendment replaces the
+    courses of the previous version: seats, waitlists, entries and draws move to the course
+    of the same lineage; a course the amendment drops is cancelled for its students (they
+    are told and get round two). Runs inside ``publish_plan``'s transaction."""
+    ensure_capacities(published.pk)  # the seat counters exist from publication on
     if previous is None:
         return
     old = {c.lineage: c for c in previous.courses.all()}
     if not old:
         return
     new = {c.lineage: c for c in published.courses.all()}
-    ensure_capacities(published.pk)
     for lineage, course in old.items():
         counter = CourseCapacity.objects.select_for_update().filter(course=course).first()
         if counter is None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.core.exceptions import PermissionDenied
+
 from aftercare.models import (
     Course,
     PlanStatus,
@@ -15,6 +17,8 @@ from aftercare.models import (
     WindowKind,
 )
 from aftercare.plan_rules import current_policy
+from aftercare.services.plans import pick_published
+from aftercare.tenancy import get_visible_or_404
 
 from .models import Student
 from .models_registration import (
@@ -22,11 +26,10 @@ from .models_registration import (
     LIVE_SEATS,
     Application,
     CapacityStatus,
-    CourseCapacity,
     CourseRegistration,
     SeatStatus,
 )
-from .registration import ensure_capacities, waitlist_position
+from .registration import capacities_for, with_positions
 
 
 def current_published_plan(school: School, today) -> tuple[SchoolPlan, PlanVersion] | None:
@@ -48,6 +51,17 @@ def current_published_plan(school: School, today) -> tuple[SchoolPlan, PlanVersi
     latest = sorted(versions, key=lambda v: v.plan.semester.start_date)
     chosen = (running or upcoming or latest[-1:])[0]
     return chosen.plan, chosen
+
+
+def published_plan_for(scope, plan_id) -> tuple[SchoolPlan, PlanVersion | None]:
+    """A plan of the scope's (404 otherwise) with its published version, for the school's
+    managers and the district's officials (403 for other roles)."""
+    plan = get_visible_or_404(
+        SchoolPlan.objects.select_related("school", "semester"), scope, public_id=plan_id
+    )
+    if not (scope.manages(plan.school) or scope.is_official(plan.district_id)):
+        raise PermissionDenied
+    return plan, pick_published(plan.versions.all())
 
 
 @dataclass
@@ -92,12 +106,10 @@ def course_board(*, student: Student, now: datetime) -> Board:
     )
     board.open_window = next((w for w in board.windows if w.opens_at <= now < w.closes_at), None)
     courses = list(board.version.courses.order_by("name"))
-    ensure_capacities(board.version.pk)
-    caps = {c.course_id: c for c in CourseCapacity.objects.filter(course__in=courses)}
+    caps = capacities_for(board.version.pk, courses)
     regs = {}
-    for reg in CourseRegistration.objects.filter(student=student, course__in=courses).order_by(
-        "id"
-    ):
+    mine = CourseRegistration.objects.filter(student=student, course__in=courses).order_by("id")
+    for reg in with_positions(mine):
         if reg.status in LIVE_SEATS or reg.course_id not in regs:
             regs[reg.course_id] = reg
     grade = student.school_class.grade
@@ -110,9 +122,7 @@ def course_board(*, student: Student, now: datetime) -> Board:
                 free=cap.free,
                 status=cap.status,
                 registration=reg,
-                position=waitlist_position(reg)
-                if reg and reg.status == SeatStatus.WAITLISTED
-                else None,
+                position=reg.position if reg else None,
                 grade_ok=grade in course.grades,
             )
         )

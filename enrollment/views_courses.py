@@ -3,6 +3,8 @@ the school watches seats, draws lotteries and closes round one; anyone can check
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftercare.errors import DomainError
-from aftercare.models import Course, PlanStatus, Role, SchoolPlan
+from aftercare.models import Course, Role
 from aftercare.tenancy import get_visible_or_404
 from aftercare.views.core import roles_required
 
@@ -24,7 +26,7 @@ from .models_registration import (
     LotteryDraw,
 )
 from .selectors import children_of
-from .selectors_courses import course_board
+from .selectors_courses import course_board, published_plan_for
 
 
 def _client_ip(request) -> str | None:
@@ -41,12 +43,16 @@ def family_courses(request):
 @require_POST
 @login_required
 def register_course(request, course_id):
-    # The same lean lookups as the rush API (see enrollment/registration.py).
+    # The same single lookup as the rush API (see enrollment/registration.py).
     info = registration.course_info(course_id)
-    if info is None or not registration.user_reaches_school(request.user, info):
+    if info is None:
         raise Http404
-    student = registration.guarded_student(request.user, request.POST.get("student"))
-    if student is None:
+    try:
+        key = uuid.UUID(request.POST.get("student", ""))
+    except ValueError as err:
+        raise Http404 from err
+    reaches, student = registration.lookup_for_claim(request.user, info, key)
+    if not reaches or student is None:
         raise Http404
     try:
         outcome = registration.register(
@@ -97,19 +103,9 @@ def registration_action(request, registration_id, action):
 # --------------------------------------------------------------------------- school side
 
 
-def _published_version(request, plan_id):
-    plan = get_visible_or_404(
-        SchoolPlan.objects.select_related("school", "semester"), request.scope, public_id=plan_id
-    )
-    if not (request.scope.manages(plan.school) or request.scope.is_official(plan.district_id)):
-        raise PermissionDenied
-    version = plan.versions.filter(status=PlanStatus.PUBLISHED).first()
-    return plan, version
-
-
 @login_required
 def school_registration(request, plan_id):
-    plan, version = _published_version(request, plan_id)
+    plan, version = published_plan_for(request.scope, plan_id)
     rows = registration.seats_overview(version) if version else []
     modes = {}
     if version:
@@ -133,7 +129,7 @@ def school_registration(request, plan_id):
 @require_POST
 @login_required
 def school_registration_action(request, plan_id, action):
-    plan, version = _published_version(request, plan_id)
+    plan, version = published_plan_for(request.scope, plan_id)
     if version is None:
         raise Http404
     try:

@@ -8,7 +8,7 @@ database refuses changes to them too, migration 0004).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -165,10 +165,6 @@ def pick_published(versions) -> PlanVersion | None:
 
 def working_version(plan: SchoolPlan) -> PlanVersion | None:
     return pick_working(plan.versions.all())  # uses a prefetch when there is one
-
-
-def published_version(plan: SchoolPlan) -> PlanVersion | None:
-    return pick_published(plan.versions.all())
 
 
 def _copy_parts(source: PlanVersion, target: PlanVersion, shift: timedelta | None = None) -> None:
@@ -578,12 +574,8 @@ def publish_plan(*, actor: User, version: PlanVersion) -> PlanVersion:
     return version
 
 
-# Other apps act on a publication inside its transaction: enrollment moves seats and
-# registrations from the superseded version's courses to the amended ones. Registered in
+# Other apps act on a publication inside its transaction: enrollment creates the seat
+# counters and moves seats and registrations from the superseded version's courses to the
+# amended ones. Registered in
 # their AppConfig.ready(); called as hook(actor=, previous=PlanVersion | None, published=).
 PUBLISH_HOOKS: list = []
-
-
-def window_is_open(window: RegistrationWindow, at: datetime | None = None) -> bool:
-    at = at or timezone.now()
-    return window.opens_at <= at < window.closes_at

@@ -51,9 +51,9 @@ def public_plan(request, plan_id):
             "plan": plan,
             "version": version,
             "policy": version.policy,
-            "periods": version.periods.all(),
+            "periods": evaluation.periods,
             "course_figures": evaluation.figures.courses,
             "grade_figures": evaluation.figures.grades,
-            "windows": version.windows.all(),
+            "windows": evaluation.windows,
         },
     )

@@ -370,3 +370,24 @@ def test_rush_api_endpoint(world, api):
     late = api(rush.parents[third.pk]).post(url, {"student": str(third.public_id)}, format="json")
     assert late.status_code == 201
     assert CourseCapacity.objects.get(course=rush.courses["书法"]).taken == 1
+
+
+def test_claim_lookup_agrees_with_visible_to(world):
+    """The rush path's one plain query finds exactly the children ``visible_to`` gives a
+    parent, and says whether the user has a role in the course's school."""
+    from aftercare.tenancy import Scope
+    from enrollment.models import Student
+
+    rush = build_rush(world, students=2)
+    info = rush.info("书法")
+    first, second = rush.students
+    parent = rush.parents[first.pk]
+    visible = set(Student.objects.visible_to(Scope(parent)).values_list("public_id", flat=True))
+    for student in (first, second, world.students["a1"], world.students["b1"]):
+        reaches, found = registration.lookup_for_claim(parent, info, student.public_id)
+        assert reaches
+        assert (found is not None) == (student.public_id in visible), student
+    assert registration.lookup_for_claim(world.users["outsider"], info, first.public_id) == (
+        False,
+        None,
+    )
