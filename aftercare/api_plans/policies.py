@@ -15,7 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from ..api_base import ERROR_RESPONSES, ScopedViewSetMixin, created
-from ..models import FROZEN_STATUSES, DistrictPolicy, PlanVersion, PolicySeason
+from ..models import DistrictPolicy, PolicySeason
 from ..policy_presets import PRESETS, preset_fields
 from ..services import policy as policy_services
 from ..tenancy import scope_for
@@ -107,12 +107,10 @@ class PolicyViewSet(
             semester=OuterRef("semester"),
             version__gt=OuterRef("version"),
         )
-        # The rule of services.policy.is_frozen, as an annotation (one query for a list).
-        approved = PlanVersion.objects.filter(
-            plan__semester=OuterRef("semester"), status__in=FROZEN_STATUSES
-        )
         return (
-            qs.annotate(is_current=~Exists(newer), frozen=Exists(approved))
+            qs.annotate(
+                is_current=~Exists(newer), frozen=policy_services.frozen(OuterRef("semester"))
+            )
             .prefetch_related(Prefetch("seasons", queryset=PolicySeason.objects.visible_to(scope)))
             .order_by("-semester__start_date", "district_id", "-version")
         )

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists
 from django.utils.translation import gettext as _
 
 from ..audit import record_event
@@ -46,8 +47,18 @@ def policy_fields() -> list[str]:
     return [f.name for f in DistrictPolicy._meta.concrete_fields if f.name not in SKIP_FIELDS]
 
 
+def _approved_versions(semester):
+    """The freezing rule: some plan version of the semester has been approved."""
+    return PlanVersion.objects.filter(plan__semester=semester, status__in=FROZEN_STATUSES)
+
+
+def frozen(semester) -> Exists:
+    """The freezing rule as an expression (``semester`` an ``OuterRef``) for lists."""
+    return Exists(_approved_versions(semester))
+
+
 def is_frozen(semester: Semester) -> bool:
-    return PlanVersion.objects.filter(plan__semester=semester, status__in=FROZEN_STATUSES).exists()
+    return _approved_versions(semester).exists()
 
 
 def _jsonable(value: Any) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -30,11 +31,15 @@ def _semester_for_policy(request, semester_id) -> Semester:
 @roles_required(Role.DISTRICT_OFFICIAL)
 def policy_index(request):
     district = current_district(request)
-    semesters = list(Semester.objects.visible_to(request.scope).filter(district=district))
+    semesters = list(
+        Semester.objects.visible_to(request.scope)
+        .filter(district=district)
+        .annotate(is_frozen=policy_services.frozen(OuterRef("pk")))
+    )
     latest = {}
     for policy in DistrictPolicy.objects.filter(semester__in=semesters).order_by("version"):
         latest[policy.semester_id] = policy
-    rows = [(s, latest.get(s.pk), policy_services.is_frozen(s)) for s in semesters]
+    rows = [(s, latest.get(s.pk), s.is_frozen) for s in semesters]
     return render(request, "policy/index.html", {"rows": rows, "nav": "policy"})
 
 
