@@ -15,12 +15,17 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from . import services
-from .api_base import ERROR_RESPONSES, ScopedReadOnlyViewSet, ScopedViewSetMixin, error_body
-from .calendar import school_days
-from .errors import NotAllowed
-from .filters import AuditEventFilter
-from .models import (
+from aftercare import services
+from aftercare.api_base import (
+    ERROR_RESPONSES,
+    ScopedReadOnlyViewSet,
+    ScopedViewSetMixin,
+    error_body,
+)
+from aftercare.calendar import school_days
+from aftercare.errors import NotAllowed
+from aftercare.filters import AuditEventFilter
+from aftercare.models import (
     WEEKDAYS,
     AuditEvent,
     CalendarException,
@@ -32,7 +37,7 @@ from .models import (
     SchoolClass,
     Semester,
 )
-from .tenancy import get_visible_or_404, scope_for
+from aftercare.tenancy import get_visible_or_404, scope_for
 
 # --------------------------------------------------------------------------- serializers
 

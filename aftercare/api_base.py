@@ -6,8 +6,8 @@ from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.response import Response
 
-from .api_conf import error_body
-from .tenancy import scope_for
+from aftercare.api_conf import error_body
+from aftercare.tenancy import scope_for
 
 __all__ = ["ERROR_RESPONSES", "ScopedReadOnlyViewSet", "ScopedViewSetMixin", "error_body"]
 

@@ -14,7 +14,7 @@ from rest_framework import exceptions, pagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .errors import DomainError
+from aftercare.errors import DomainError
 
 
 def error_body(code: str, message, fields: dict | None = None) -> dict:

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class AftercareConfig(AppConfig):
     name = "aftercare"
     verbose_name = _("After-school services")
+
+    def ready(self):
+        from aftercare import registry
+        from aftercare.context_processors import kernel_nav
+
+        registry.register_nav(0, kernel_nav)

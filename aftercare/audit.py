@@ -5,35 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEvent, District, School
+from aftercare.actions import action_label, register_actions
+from aftercare.models import AuditEvent, District, School
 
-# Human labels of action codes, for the audit pages. Apps add theirs with register_actions.
-ACTION_LABELS: dict[str, Any] = {
-    "semester.created": _("Semester created"),
-    "calendar.exception_added": _("Calendar date added"),
-    "calendar.exception_removed": _("Calendar date removed"),
-    "membership.granted": _("Role granted"),
-    "student.viewed": _("Student record viewed"),
-    "policy.created": _("Policy started from a preset"),
-    "policy.changed": _("Policy changed"),
-    "plan.created": _("Plan created"),
-    "plan.edited": _("Plan edited"),
-    "plan.submitted": _("Plan submitted"),
-    "plan.approved": _("Plan approved"),
-    "plan.returned": _("Plan returned"),
-    "plan.published": _("Plan published"),
-    "plan.amendment_started": _("Plan amendment started"),
-}
-
-
-def register_actions(labels: dict[str, Any]) -> None:
-    ACTION_LABELS.update(labels)
-
-
-def action_label(action: str):
-    return ACTION_LABELS.get(action, action)
+__all__ = ["action_label", "record_event", "register_actions"]
 
 
 def _district_and_school(obj) -> tuple[District | None, School | None]:

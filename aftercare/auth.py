@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import TokenAuthentication as _DRFTokenAuthentication
 
-from .models import User
+from aftercare.models import User
 
 PHONE_RE = re.compile(r"(?:\+?86)?(1[3-9]\d{9})")
 

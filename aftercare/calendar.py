@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from django.db.models import Q
 
-from .models import CalendarException, CalendarKind, School, Semester
+from aftercare.models import CalendarException, CalendarKind, School, Semester
 
 
 @dataclass(frozen=True)

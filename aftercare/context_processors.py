@@ -1,69 +1,74 @@
-"""Per-role navigation for the base layout."""
+"""Per-role navigation for the base layout; the items come from ``aftercare.registry``."""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .models import MANAGER_ROLES, TEACHER_ROLES, Notification, Role
+from aftercare import registry
+from aftercare.models import MANAGER_ROLES, TEACHER_ROLES, Notification, Role
 
 
-def nav_items(scope) -> list[dict]:
+def school_nav_label(scope, school, label) -> str:
+    """``label`` alone, or prefixed with the school's name for someone managing several."""
+    if len(scope.managed_school_objects) > 1:
+        return f"{school.name} · {label}"
+    return label
+
+
+def kernel_nav(scope) -> list[dict]:
+    """The kernel's own pages. ``group`` keeps one school's links together (apps use the
+    school's position in ``scope.managed_school_objects``)."""
     items: list[dict] = []
     if scope.is_official():
         items += [
             {"key": "district", "label": _("District"), "url": reverse("district_home")},
-            {"key": "plans", "label": _("School plans"), "url": reverse("district_plans")},
-            {"key": "policy", "label": _("Policy"), "url": reverse("policy_index")},
-            {"key": "semesters", "label": _("Semesters"), "url": reverse("semester_list")},
-            {"key": "audit", "label": _("Audit log"), "url": reverse("audit_log")},
+            {
+                "key": "semesters",
+                "label": _("Semesters"),
+                "url": reverse("semester_list"),
+                "position": 40,
+            },
+            {
+                "key": "audit",
+                "label": _("Audit log"),
+                "url": reverse("audit_log"),
+                "position": 50,
+            },
         ]
     several = len(scope.managed_school_objects) > 1
-    for school in scope.managed_school_objects:
+    for index, school in enumerate(scope.managed_school_objects, start=1):
         items.append(
             {
                 "key": f"school-{school.pk}",
                 "label": school.name if several else _("School"),
                 "url": reverse("school_home", args=[school.public_id]),
-            }
-        )
-        items.append(
-            {
-                "key": f"plans-{school.pk}",
-                "label": _("Plan (一校一案)") if not several else f"{school.name} · {_('Plan')}",
-                "url": reverse("school_plans", args=[school.public_id]),
-            }
-        )
-        items.append(
-            {
-                "key": f"applications-{school.pk}",
-                "label": _("Applications")
-                if not several
-                else f"{school.name} · {_('Applications')}",
-                "url": reverse("school_applications", args=[school.public_id]),
+                "group": index,
             }
         )
     if scope.roles & TEACHER_ROLES:
-        items.append({"key": "teacher", "label": _("My classes"), "url": reverse("teacher_home")})
-    if Role.HOMEROOM_TEACHER in scope.roles:
         items.append(
             {
-                "key": "teacher-applications",
-                "label": _("Applications"),
-                "url": reverse("teacher_applications"),
+                "key": "teacher",
+                "label": _("My classes"),
+                "url": reverse("teacher_home"),
+                "group": 100,
             }
         )
     if Role.PARENT in scope.roles:
-        items.append({"key": "family", "label": _("My children"), "url": reverse("family_home")})
         items.append(
             {
-                "key": "family-applications",
-                "label": _("My applications"),
-                "url": reverse("family_applications"),
+                "key": "family",
+                "label": _("My children"),
+                "url": reverse("family_home"),
+                "group": 200,
             }
         )
-        items.append(
-            {"key": "courses", "label": _("Extended courses"), "url": reverse("family_courses")}
-        )
     return items
+
+
+def nav_items(scope) -> list[dict]:
+    items = registry.nav_items(scope)
+    # Stable sort: by group (district 0, each school, teacher, family), then position.
+    return sorted(items, key=lambda item: (item.get("group", 0), item.get("position", 0)))
 
 
 def navigation(request):

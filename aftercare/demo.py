@@ -9,14 +9,23 @@ its holidays and make-up days. Running it again changes nothing.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from . import services
-from .models import CalendarKind, District, Membership, Role, School, SchoolClass, Semester, User
+from aftercare import registry, services
+from aftercare.models import (
+    CalendarKind,
+    District,
+    Membership,
+    Role,
+    School,
+    SchoolClass,
+    Semester,
+    User,
+)
 
 DEMO_PASSWORD = "kehou2026"
 DISTRICT_CODE = "qingshan"
@@ -139,6 +148,35 @@ def demo_logins() -> list[dict]:
 PARENT_WITH_TWO_CHILDREN = "13900000001"
 
 
+@dataclass
+class DemoSchool:
+    school: School
+    spec: SchoolSpec
+    index: int
+    classes: list[SchoolClass]
+
+
+@dataclass
+class DemoContext:
+    """What the kernel built, handed to each app's demo step (``registry.register_demo_step``).
+
+    ``rng(name)`` gives a step its own deterministic random stream, so one app's demo data
+    does not change when another app draws more numbers."""
+
+    district: District
+    semester: Semester
+    official: User
+    schools: list[DemoSchool]
+    password_hash: str
+    summary: list[str] = field(default_factory=list)
+
+    def rng(self, name: str) -> random.Random:
+        return random.Random(f"{SEED}:{name}")
+
+    def school(self, code: str) -> School:
+        return next(s.school for s in self.schools if s.spec.code == code)
+
+
 @transaction.atomic
 def seed_demo(stdout=None) -> District:
     rng = random.Random(SEED)
@@ -169,9 +207,7 @@ def seed_demo(stdout=None) -> District:
                 follows_weekday=follows,
             )
 
-    from enrollment.demo import seed_students
-
-    parent_mobiles = iter(range(13900000002, 13999999999))
+    schools: list[DemoSchool] = []
     for index, spec in enumerate(SCHOOLS):
         school, _ = School.objects.get_or_create(
             district=district,
@@ -210,30 +246,24 @@ def seed_demo(stdout=None) -> District:
                     defaults={"homeroom_teacher": teacher},
                 )
                 classes.append(school_class)
-        seed_students(
-            rng=rng,
-            school=school,
-            classes=classes,
-            spec=spec,
-            school_index=index,
-            password_hash=password_hash,
-            parent_mobiles=parent_mobiles,
-        )
+        schools.append(DemoSchool(school=school, spec=spec, index=index, classes=classes))
 
-    from .demo_plans import seed_plans
-
-    seed_plans(district=district, semester=semester, official=official)
-
-    from enrollment.demo_applications import seed_applications
-
-    seed_applications(school=School.objects.get(district=district, code=SCHOOLS[0].code))
+    demo = DemoContext(
+        district=district,
+        semester=semester,
+        official=official,
+        schools=schools,
+        password_hash=password_hash,
+    )
+    # The apps' demo data (students, plans, applications, ...), registered in their ready().
+    for step in registry.demo_steps():
+        step(demo)
 
     if stdout is not None:
-        from enrollment.models import Student
-
         stdout.write(
             f"Demo district {district.name}: {district.schools.count()} schools, "
-            f"{Student.objects.filter(district=district).count()} students, "
             f"{Membership.objects.filter(district=district).count()} role memberships.\n"
         )
+        for line in demo.summary:
+            stdout.write(f"  {line}\n")
     return district

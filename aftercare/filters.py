@@ -4,7 +4,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEvent, School
+from aftercare.models import AuditEvent, School
 
 
 class AuditEventFilter(django_filters.FilterSet):

@@ -17,7 +17,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
-from .tasks import HEARTBEAT_KEY, ping, redis_client
+from aftercare.tasks import HEARTBEAT_KEY, ping, redis_client
 
 CACHE_KEY = "health:result"
 CACHE_SECONDS = 10

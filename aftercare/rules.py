@@ -6,8 +6,8 @@ Objects reaching these have already been found through ``visible_to``: a False h
 
 from __future__ import annotations
 
-from .models import MANAGER_ROLES, TEACHER_ROLES, School, SchoolClass
-from .tenancy import Scope
+from aftercare.models import MANAGER_ROLES, TEACHER_ROLES, School, SchoolClass
+from aftercare.tenancy import Scope
 
 
 def is_official(scope: Scope) -> bool:

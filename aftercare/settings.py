@@ -14,7 +14,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from ._env import env, env_bool, env_list
+from aftercare._env import env, env_bool, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "aftercare",
+    "plans",
     "enrollment",
     "scheduling",
     "attendance",
@@ -196,8 +197,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "SeatStatusEnum": "enrollment.models_registration.SeatStatus",
-        "PlanStatusEnum": "aftercare.models.plans.PlanStatus",
+        "SeatStatusEnum": "enrollment.models.registration.SeatStatus",
+        "PlanStatusEnum": "plans.models.plans.PlanStatus",
         "RegisterOutcomeEnum": ["confirmed", "waitlisted", "entered"],
     },
 }

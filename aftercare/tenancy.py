@@ -22,10 +22,13 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import NamedTuple
 
+from django.apps import apps
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
 from django.utils.functional import SimpleLazyObject
+
+from aftercare.roles import DISTRICT_ROLES, MANAGER_ROLES, TEACHER_ROLES, Role
 
 
 @dataclass(frozen=True)
@@ -50,8 +53,6 @@ class Scope:
     tuples, no model instances: this runs on every scoped request, the rush included)."""
 
     def __init__(self, user) -> None:
-        from .models import DISTRICT_ROLES, MANAGER_ROLES, TEACHER_ROLES, Role
-
         self.user = user
         grants = (
             [
@@ -98,18 +99,16 @@ class Scope:
 
     @cached_property
     def official_district_objects(self) -> list:
-        from .models import District
-
         if not self.official_districts:
             return []
+        District = apps.get_model("aftercare", "District")  # models import this module
         return list(District.objects.filter(pk__in=self.official_districts).order_by("pk"))
 
     @cached_property
     def managed_school_objects(self) -> list:
-        from .models import School
-
         if not self.manager_schools:
             return []
+        School = apps.get_model("aftercare", "School")  # models import this module
         return list(
             School.objects.filter(pk__in=self.manager_schools)
             .select_related("district")

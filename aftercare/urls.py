@@ -4,14 +4,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from enrollment import views as enrollment_views
-
-from . import api
-from .health import health
-from .views import core as views
-from .views import plans as plan_views
-from .views import policy as policy_views
-from .views import public as public_views
+from aftercare import api
+from aftercare.health import health
+from aftercare.views import core as views
 
 router = DefaultRouter()
 router.register("districts", api.DistrictViewSet, basename="district")
@@ -24,8 +19,8 @@ router.register("notifications", api.NotificationViewSet, basename="notification
 api_v1 = [
     path("auth/token/", api.TokenLoginView.as_view(), name="api-token"),
     path("me/", api.MeView.as_view(), name="api-me"),
-    path("", include("enrollment.api_urls")),
-    path("", include("aftercare.api_plans")),
+    path("", include("enrollment.api.urls")),
+    path("", include("plans.api")),
     path("", include(router.urls)),
 ]
 
@@ -56,45 +51,16 @@ urlpatterns = [
         views.calendar_exception_delete,
         name="calendar_exception_delete",
     ),
-    path("district/policy/", policy_views.policy_index, name="policy_index"),
-    path("semesters/<uuid:semester_id>/policy/", policy_views.policy_detail, name="policy_detail"),
-    path(
-        "semesters/<uuid:semester_id>/policy/edit/",
-        policy_views.policy_edit,
-        name="policy_edit",
-    ),
-    path("district/plans/", plan_views.district_plans, name="district_plans"),
-    path("school/<uuid:school_id>/plans/", plan_views.school_plans, name="school_plans"),
-    path("plans/<uuid:plan_id>/", plan_views.plan_detail, name="plan_detail"),
-    path("plans/<uuid:plan_id>/general/", plan_views.plan_general_edit, name="plan_general_edit"),
-    path(
-        "plans/<uuid:plan_id>/actions/<slug:action>/",
-        plan_views.plan_action,
-        name="plan_action",
-    ),
-    path("plans/<uuid:plan_id>/<slug:kind>/new/", plan_views.plan_part_edit, name="plan_part_new"),
-    path(
-        "plans/<uuid:plan_id>/<slug:kind>/<int:part_id>/",
-        plan_views.plan_part_edit,
-        name="plan_part_edit",
-    ),
-    path(
-        "plans/<uuid:plan_id>/<slug:kind>/<int:part_id>/delete/",
-        plan_views.plan_part_delete,
-        name="plan_part_delete",
-    ),
-    path("public/plans/<uuid:plan_id>/", public_views.public_plan, name="public_plan"),
-    path("public/<slug:district_code>/", public_views.public_district, name="public_district"),
     path("school/", views.school_landing, name="school_landing"),
     path("school/<uuid:school_id>/", views.school_home, name="school_home"),
-    path("classes/<uuid:class_id>/", views.class_detail, name="class_detail"),
-    path("students/<uuid:student_id>/", enrollment_views.student_detail, name="student_detail"),
-    path("", include("enrollment.urls")),
     path("teacher/", views.teacher_home, name="teacher_home"),
     path("family/", views.family_home, name="family_home"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read/", views.inbox_mark_read, name="inbox_mark_read"),
     path("health/", health, name="health"),
+    # The apps' pages (each app's urls.py; the project package only composes them).
+    path("", include("plans.urls")),
+    path("", include("enrollment.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),

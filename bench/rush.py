@@ -98,10 +98,9 @@ def build_world(n_students: int, n_courses: int, hot_capacity: int, seed: int) -
 
     from aftercare.models import District, Membership, Role, School, SchoolClass, Semester, User
     from aftercare.services import grant_role
-    from aftercare.services import plans as plan_services
-    from aftercare.services import policy as policy_services
-    from enrollment.models import Guardianship, Student
-    from enrollment.models_registration import Application
+    from enrollment.models import Application, Guardianship, Student
+    from plans.services import plans as plan_services
+    from plans.services import policy as policy_services
 
     rng = random.Random(seed)
     district = District.objects.create(code="bench", name="压测区教育局")
@@ -219,7 +218,7 @@ def build_world(n_students: int, n_courses: int, hot_capacity: int, seed: int) -
     world = World(
         students=[(str(s.public_id), t.key) for s, t in zip(students, tokens, strict=True)]
     )
-    from enrollment.registration import ensure_capacities
+    from enrollment.services.registration import ensure_capacities
 
     ensure_capacities(version.pk)
     for course in version.courses.order_by("name"):

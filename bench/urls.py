@@ -3,8 +3,7 @@
 from django.urls import path
 
 from aftercare.urls import urlpatterns as app_urlpatterns
-
-from . import variants
+from bench import variants
 
 urlpatterns = [
     path(

@@ -20,9 +20,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from aftercare.audit import record_event
-from enrollment import registration
-from enrollment.api_courses import RegisterView
-from enrollment.models_registration import (
+from enrollment.api.courses import RegisterView
+from enrollment.models import (
     LIVE_APPLICATION,
     LIVE_SEATS,
     Application,
@@ -30,7 +29,8 @@ from enrollment.models_registration import (
     CourseCapacity,
     CourseRegistration,
 )
-from enrollment.registration import Outcome, RegistrationError
+from enrollment.services import registration
+from enrollment.services.registration import Outcome, RegistrationError
 
 
 def _refuse_duplicate_or_limit(app, info, student):

@@ -7,13 +7,24 @@ class EnrollmentConfig(AppConfig):
     verbose_name = _("Enrollment")
 
     def ready(self):
+        from aftercare import registry
         from aftercare.audit import register_actions
-        from aftercare.services import plans
-
-        from .registration import carry_over_on_publish
+        from enrollment import demo
+        from enrollment.services.registration import carry_over_on_publish
+        from enrollment.views import home
+        from plans.services import plans
 
         if carry_over_on_publish not in plans.PUBLISH_HOOKS:
             plans.PUBLISH_HOOKS.append(carry_over_on_publish)
+
+        registry.register_nav(20, home.nav)
+        registry.register_landing(20, home.landing)
+        registry.register_home_section("district", 10, home.district_schools)
+        registry.register_home_section("school", 10, home.school_classes)
+        registry.register_home_section("teacher", 10, home.teacher_classes)
+        registry.register_home_section("family", 10, home.family_children)
+        registry.register_demo_step(10, demo.students_step)
+        registry.register_demo_step(30, demo.applications_step)
 
         register_actions(
             {

@@ -29,9 +29,8 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from aftercare.models import MANAGER_ROLES, TEACHER_ROLES, Membership, School, SchoolClass
-
-from .errors import RosterFileError, RowError
-from .models import Gender, Student
+from enrollment.errors import RosterFileError, RowError
+from enrollment.models import Gender, Student
 
 COL_NUMBER, COL_NAME, COL_GENDER, COL_GRADE, COL_CLASS, COL_TEACHER, COL_MOBILE = COLUMNS = (
     "学籍号",

@@ -18,8 +18,7 @@ from datetime import date
 import pytest
 
 from aftercare.models import Role
-
-from .factories import (
+from tests.factories import (
     PASSWORD,
     DistrictFactory,
     GuardianshipFactory,

@@ -10,11 +10,10 @@ from decimal import Decimal
 from django.utils import timezone
 
 from aftercare.models import Role, Semester
-from aftercare.services import plans as plan_services
-from aftercare.services import policy as policy_services
-from enrollment import registration
-from enrollment.models import Guardianship, Student
-from enrollment.models_registration import Application
+from enrollment.models import Application, Guardianship, Student
+from enrollment.services import registration
+from plans.services import plans as plan_services
+from plans.services import policy as policy_services
 from tests.factories import ParentUserFactory, StudentFactory, member
 
 

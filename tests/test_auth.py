@@ -4,8 +4,7 @@ import pytest
 from django.urls import reverse
 
 from aftercare.models import Role
-
-from .factories import PASSWORD, UserFactory, member
+from tests.factories import PASSWORD, UserFactory, member
 
 pytestmark = pytest.mark.django_db
 

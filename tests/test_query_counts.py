@@ -6,8 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from aftercare.audit import record_event
-
-from .factories import GuardianshipFactory, SchoolClassFactory, SchoolFactory, StudentFactory
+from tests.factories import GuardianshipFactory, SchoolClassFactory, SchoolFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -108,8 +108,8 @@ def _foreign_routes(world):
 
 def _foreign_plan_pages(world):
     """District b's policy and a draft plan of school b1, for the plan and policy pages."""
-    from aftercare.services import plans as plan_services
-    from aftercare.services import policy as policy_services
+    from plans.services import plans as plan_services
+    from plans.services import policy as policy_services
 
     semester, school = world.semesters["b"], world.schools["b1"]
     policy_services.create_policy_from_preset(
@@ -144,8 +144,8 @@ def _foreign_plan_api(world):
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from aftercare.services import plans as plan_services
-    from aftercare.services import policy as policy_services
+    from plans.services import plans as plan_services
+    from plans.services import policy as policy_services
 
     semester, principal = world.semesters["b"], world.users["principal_b2"]
     policy = policy_services.create_policy_from_preset(
@@ -213,8 +213,9 @@ def _foreign_application_routes(world):
 
     from django.utils import timezone
 
-    from aftercare.models import Semester, WindowKind
-    from enrollment import applications as application_services
+    from aftercare.models import Semester
+    from enrollment.services import applications as application_services
+    from plans.models import WindowKind
     from tests.enrollment.test_applications_fixtures import make_plan
 
     now, today = timezone.now(), timezone.localdate()
@@ -277,7 +278,7 @@ PUBLIC_ROUTES = {
 
 def _foreign_registration(world):
     """A published plan of school b1 with a course and one registration."""
-    from enrollment import registration as engine
+    from enrollment.services import registration as engine
     from tests.registration_world import build_rush
 
     rush = build_rush(world, school_key="b1", students=1)

@@ -1,5 +1,4 @@
-"""Models of the core domain, split by topic: core (tenancy, users, calendar, audit),
-policy (district policy), plans (school plans, 一校一案)."""
+"""Models of the kernel: tenancy, users and roles, calendar, audit, inbox (core.py)."""
 
 from .core import *  # noqa: F403
 from .core import (  # noqa: F401 - explicit names for tools
@@ -21,21 +20,6 @@ from .core import (  # noqa: F401 - explicit names for tools
     Semester,
     User,
     UserManager,
+    grades_label,
     mobile_validator,
 )
-from .plans import *  # noqa: F403
-from .plans import (  # noqa: F401
-    EDITABLE_STATUSES,
-    FROZEN_STATUSES,
-    Course,
-    FeeUnit,
-    PlanStatus,
-    PlanVersion,
-    RegistrationMode,
-    RegistrationWindow,
-    SchoolPlan,
-    ServicePeriod,
-    WindowKind,
-)
-from .policy import *  # noqa: F403
-from .policy import DistrictPolicy, ExtendedRefund, PolicySeason, RefundBasis  # noqa: F401

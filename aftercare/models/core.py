@@ -14,7 +14,17 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..tenancy import TenantQuerySet, TenantRule
+from aftercare.actions import action_label
+from aftercare.roles import DISTRICT_ROLES, MANAGER_ROLES, SCHOOL_ROLES, TEACHER_ROLES, Role
+from aftercare.tenancy import TenantQuerySet, TenantRule
+
+__all__ = [
+    "DISTRICT_ROLES",
+    "MANAGER_ROLES",
+    "SCHOOL_ROLES",
+    "TEACHER_ROLES",
+    "Role",
+]
 
 mobile_validator = RegexValidator(
     r"^1[3-9]\d{9}$", _("Enter a valid 11-digit mainland mobile number."), code="invalid_mobile"
@@ -33,19 +43,9 @@ GRADE_NAMES = {
 }
 
 
-class Role(models.TextChoices):
-    DISTRICT_OFFICIAL = "district_official", _("District official")
-    PRINCIPAL = "principal", _("Principal")
-    SCHOOL_ADMIN = "school_admin", _("School administrator")
-    HOMEROOM_TEACHER = "homeroom_teacher", _("Homeroom teacher")
-    CARE_TEACHER = "care_teacher", _("Care teacher")
-    PARENT = "parent", _("Parent")
-
-
-DISTRICT_ROLES = frozenset({Role.DISTRICT_OFFICIAL})
-MANAGER_ROLES = frozenset({Role.PRINCIPAL, Role.SCHOOL_ADMIN})
-TEACHER_ROLES = frozenset({Role.HOMEROOM_TEACHER, Role.CARE_TEACHER})
-SCHOOL_ROLES = MANAGER_ROLES | TEACHER_ROLES | {Role.PARENT}
+def grades_label(grades) -> str:
+    """``[1, 2]`` -> 一年级、二年级 (the grades a period or a course is for)."""
+    return "、".join(str(GRADE_NAMES[g]) for g in sorted(grades) if g in GRADE_NAMES)
 
 
 class UserManager(BaseUserManager):
@@ -381,8 +381,6 @@ class AuditEvent(models.Model):
 
     @property
     def action_label(self):
-        from ..audit import action_label
-
         return action_label(self.action)
 
     class Immutable(Exception):

@@ -4,7 +4,7 @@ Core functions are re-exported here; policy and plan services are used as
 ``from aftercare.services import plans`` / ``policy``.
 """
 
-from .core import (
+from aftercare.services.core import (
     add_calendar_exception,
     create_semester,
     grant_role,

@@ -13,9 +13,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..audit import record_event
-from ..errors import InvalidInput, NotAllowed
-from ..models import (
+from aftercare.audit import record_event
+from aftercare.errors import InvalidInput, NotAllowed
+from aftercare.models import (
     CalendarException,
     CalendarKind,
     District,
@@ -26,7 +26,7 @@ from ..models import (
     Semester,
     User,
 )
-from ..tenancy import Scope
+from aftercare.tenancy import Scope
 
 
 def _require_official(actor: User, district: District) -> None:

@@ -21,6 +21,6 @@ def weekday_names(days):
 
 @register.filter
 def grade_names(grades):
-    from aftercare.plan_rules import grades_label
+    from aftercare.models import grades_label
 
     return grades_label(grades)

@@ -17,22 +17,21 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import rules, selectors, services
-from ..calendar import exceptions_for, school_days
-from ..errors import DomainError
-from ..filters import AuditEventFilter
-from ..forms import CalendarExceptionForm, LoginForm, SemesterForm
-from ..models import (
+from aftercare import registry, rules, selectors, services
+from aftercare.calendar import exceptions_for, school_days
+from aftercare.errors import DomainError
+from aftercare.filters import AuditEventFilter
+from aftercare.forms import CalendarExceptionForm, LoginForm, SemesterForm
+from aftercare.models import (
     MANAGER_ROLES,
     TEACHER_ROLES,
     CalendarException,
     Notification,
     Role,
     School,
-    SchoolClass,
     Semester,
 )
-from ..tenancy import get_visible_or_404
+from aftercare.tenancy import get_visible_or_404
 
 # --------------------------------------------------------------------------- helpers
 
@@ -64,6 +63,8 @@ def current_district(request):
 
 
 def landing_url(scope) -> str:
+    """Where a user lands after login: the kernel's role homes first, then what the apps
+    register (e.g. a parent who signed up but has no child yet), else the no-role page."""
     if scope.is_official():
         return reverse("district_home")
     if scope.managed_school_objects:
@@ -72,9 +73,7 @@ def landing_url(scope) -> str:
         return reverse("teacher_home")
     if Role.PARENT in scope.roles:
         return reverse("family_home")
-    if scope.user.username is None:  # a parent who signed up and has not bound a child yet
-        return reverse("bind_child")
-    return reverse("no_role")
+    return registry.landing_url(scope) or reverse("no_role")
 
 
 def apply_domain_error(form, error: DomainError) -> None:
@@ -96,7 +95,7 @@ class LoginView(auth_views.LoginView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if settings.DEMO_MODE:
-            from ..demo import DEMO_PASSWORD, demo_logins
+            from aftercare.demo import DEMO_PASSWORD, demo_logins
 
             context["demo_logins"] = demo_logins()
             context["demo_password"] = DEMO_PASSWORD
@@ -121,24 +120,16 @@ def no_role(request):
 @roles_required(Role.DISTRICT_OFFICIAL)
 def district_home(request):
     district = current_district(request)
-    schools = list(selectors.schools_for_district(scope=request.scope, district=district))
     semesters = selectors.semesters_for(scope=request.scope, district=district)[:3]
     events = selectors.audit_events_for(scope=request.scope, district=district)[:8]
-    totals = {
-        "schools": len(schools),
-        "classes": sum(s.n_classes for s in schools),
-        "students": sum(s.n_students for s in schools),
-        "guardians": sum(s.n_guardians for s in schools),
-    }
     return render(
         request,
         "district/home.html",
         {
             "district": district,
-            "schools": schools,
             "semesters": semesters,
             "events": events,
-            "totals": totals,
+            "sections": registry.home_sections("district", request, district=district),
             "nav": "district",
         },
     )
@@ -310,7 +301,6 @@ def school_home(request, school_id):
     )
     if not rules.can_view_school_dashboard(scope, school):
         raise PermissionDenied
-    classes = list(selectors.classes_for_school(scope=scope, school=school))
     staff = (
         school.memberships.exclude(role=Role.PARENT)
         .select_related("user")
@@ -321,29 +311,10 @@ def school_home(request, school_id):
         "school/home.html",
         {
             "school": school,
-            "classes": classes,
             "staff": staff,
-            "student_total": sum(c.n_students for c in classes),
+            "sections": registry.home_sections("school", request, school=school),
             "nav": f"school-{school.pk}",
         },
-    )
-
-
-@login_required
-def class_detail(request, class_id):
-    from enrollment.selectors import students_for
-
-    scope = request.scope
-    school_class = get_visible_or_404(
-        SchoolClass.objects.select_related("school", "homeroom_teacher"), scope, public_id=class_id
-    )
-    if not rules.can_view_class(scope, school_class):
-        raise PermissionDenied
-    students = students_for(scope=scope).filter(school_class=school_class)
-    return render(
-        request,
-        "school/class_detail.html",
-        {"school_class": school_class, "students": students},
     )
 
 
@@ -352,36 +323,24 @@ def class_detail(request, class_id):
 
 @roles_required(*TEACHER_ROLES)
 def teacher_home(request):
-    scope = request.scope
-    classes = (
-        SchoolClass.objects.visible_to(scope)
-        .filter(homeroom_teacher=request.user)
-        .select_related("school")
-        .annotate(n_students=selectors.count_of(_active_students_of_class()))
-        .order_by("school_id", "grade", "number")
-    )
-    schools = School.objects.filter(pk__in=scope.teacher_schools).order_by("name")
+    schools = School.objects.filter(pk__in=request.scope.teacher_schools).order_by("name")
     return render(
-        request, "teacher/home.html", {"classes": classes, "schools": schools, "nav": "teacher"}
+        request,
+        "teacher/home.html",
+        {
+            "schools": schools,
+            "sections": registry.home_sections("teacher", request),
+            "nav": "teacher",
+        },
     )
-
-
-def _active_students_of_class():
-    from django.db.models import OuterRef
-
-    from enrollment.models import Student
-
-    return Student.objects.filter(school_class=OuterRef("pk"), is_active=True)
 
 
 @roles_required(Role.PARENT)
 def family_home(request):
-    from enrollment.selectors import children_of
-
     return render(
         request,
         "family/home.html",
-        {"children": children_of(user=request.user, scope=request.scope), "nav": "family"},
+        {"sections": registry.home_sections("family", request), "nav": "family"},
     )
 
 

@@ -4,7 +4,7 @@ rejects another — first forgetting the reason (the error shows in place), then
 import pytest
 from playwright.sync_api import expect
 
-from enrollment.models_registration import Application, ApplicationStatus
+from enrollment.models import Application, ApplicationStatus
 from tests.enrollment.test_applications_fixtures import build_apps
 from tests.factories import PASSWORD
 

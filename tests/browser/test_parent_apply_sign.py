@@ -4,7 +4,7 @@ agreement, confirms the accident insurance and sees the child enrolled."""
 import pytest
 from playwright.sync_api import expect
 
-from enrollment.models_registration import Application
+from enrollment.models import Application
 from tests.enrollment.test_applications_fixtures import build_apps
 from tests.factories import PASSWORD
 

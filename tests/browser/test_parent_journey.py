@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from aftercare.sms import LoggingBackend
-from enrollment import applications as app_services
-from enrollment.models_registration import Application, CourseRegistration
+from enrollment.models import Application, CourseRegistration
+from enrollment.services import applications as app_services
 from tests.factories import StudentFactory
 from tests.registration_world import build_rush
 
@@ -27,7 +27,7 @@ def test_parent_binds_applies_registers_and_signs(bworld, page, live_server):
     )
     child = StudentFactory(school_class=bworld.classes["a1"], name="周小雨")
     # Someone else took the only seat of 书法 a moment earlier.
-    from enrollment import registration
+    from enrollment.services import registration
 
     registration.register(
         actor=rush.parents[rush.students[0].pk], student=rush.students[0], info=rush.info("书法")

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from aftercare.models import SchoolClass
-from aftercare.services import policy as policy_services
+from plans.services import policy as policy_services
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser

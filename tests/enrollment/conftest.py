@@ -37,7 +37,7 @@ def roster_file():
 @pytest.fixture
 def import_file(world):
     """Import a roster into school a1 as its principal (via the service)."""
-    from enrollment.services import import_roster
+    from enrollment.services.families import import_roster
 
     def _import(rows, fmt="csv", *, dry_run=False, school=None, actor=None, **kw):
         return import_roster(

@@ -7,8 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from aftercare.sms import LoggingBackend
 from enrollment.models import Guardianship, Student
-
-from .conftest import make_roster
+from tests.enrollment.conftest import make_roster
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,8 @@ import pytest
 from django.utils import timezone
 
 from aftercare.errors import Conflict, InvalidInput, NotAllowed
-from aftercare.models import AuditEvent, Notification, SchoolClass, WindowKind
-from enrollment import applications as services
-from enrollment.models_registration import (
+from aftercare.models import AuditEvent, Notification, SchoolClass
+from enrollment.models import (
     Application,
     ApplicationStatus,
     CourseCapacity,
@@ -21,10 +20,11 @@ from enrollment.models_registration import (
     SeatStatus,
     ServiceAgreement,
 )
-from enrollment.selectors_applications import public_participants
+from enrollment.selectors.applications import public_participants
+from enrollment.services import applications as services
+from plans.models import WindowKind
+from tests.enrollment.test_applications_fixtures import build_apps, make_plan, statuses
 from tests.factories import UserFactory, member
-
-from .test_applications_fixtures import build_apps, make_plan, statuses
 
 pytestmark = pytest.mark.django_db
 

@@ -10,11 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from aftercare.models import WindowKind
-from enrollment import applications as services
-from enrollment.models_registration import Application, ApplicationStatus, PriorityGroup
-
-from .test_applications_fixtures import build_apps, make_plan
+from enrollment.models import Application, ApplicationStatus, PriorityGroup
+from enrollment.services import applications as services
+from plans.models import WindowKind
+from tests.enrollment.test_applications_fixtures import build_apps, make_plan
 
 pytestmark = pytest.mark.django_db
 

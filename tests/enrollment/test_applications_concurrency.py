@@ -19,13 +19,12 @@ from django.utils import timezone
 from aftercare.audit import record_event
 from aftercare.errors import Conflict
 from aftercare.models import Notification
-from enrollment import applications as services
-from enrollment.models_registration import Application, ApplicationStatus
-from enrollment.selectors_applications import BULK_DEFAULT
+from enrollment.models import Application, ApplicationStatus
+from enrollment.selectors.applications import BULK_DEFAULT
+from enrollment.services import applications as services
 from tests.conftest import build_world
+from tests.enrollment.test_applications_fixtures import build_apps
 from tests.factories import GuardianshipFactory, ParentUserFactory
-
-from .test_applications_fixtures import build_apps
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -14,18 +14,11 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
-from aftercare.models import (
-    Course,
-    PlanStatus,
-    PlanVersion,
-    RegistrationWindow,
-    SchoolPlan,
-    Semester,
-    WindowKind,
-)
-from aftercare.services import policy as policy_services
-from enrollment import applications as services
-from enrollment.models_registration import Application
+from aftercare.models import Semester
+from enrollment.models import Application
+from enrollment.services import applications as services
+from plans.models import Course, PlanStatus, PlanVersion, RegistrationWindow, SchoolPlan, WindowKind
+from plans.services import policy as policy_services
 from tests.factories import GuardianshipFactory, SchoolClassFactory, StudentFactory
 
 

@@ -13,12 +13,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from aftercare.models import AuditEvent, SchoolClass, WindowKind
-from enrollment import applications as services
-from enrollment.models_registration import Application, ApplicationStatus, PriorityGroup
+from aftercare.models import AuditEvent, SchoolClass
+from enrollment.models import Application, ApplicationStatus, PriorityGroup
+from enrollment.services import applications as services
+from plans.models import WindowKind
+from tests.enrollment.test_applications_fixtures import build_apps, make_plan
 from tests.factories import UserFactory, member
-
-from .test_applications_fixtures import build_apps, make_plan
 
 pytestmark = pytest.mark.django_db
 

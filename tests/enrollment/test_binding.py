@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from aftercare.errors import InvalidInput
 from aftercare.models import AuditEvent, Membership, Notification, Role
-from enrollment import services
 from enrollment.errors import NoMatchingStudent, TooManyRequests
 from enrollment.models import BindAttempt, Guardianship, Relation, Student
+from enrollment.services import families as services
 from tests.factories import ParentUserFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +94,8 @@ def test_two_children_in_two_schools(world, parent, client, login):
     }
     login(parent)
     page = client.get(reverse("family_home"))
-    assert {c.pk for c in page.context["children"]} == {
+    (section,) = [s for s in page.context["sections"] if "children" in s.context]
+    assert {c.pk for c in section.context["children"]} == {
         world.students["a1"].pk,
         world.students["a2"].pk,
     }

@@ -8,16 +8,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from aftercare.models import AuditEvent, Notification
-from enrollment import registration
 from enrollment.lottery import draw_order, mask_name
-from enrollment.models_registration import (
+from enrollment.models import (
     Application,
     CourseCapacity,
     CourseRegistration,
     LotteryDraw,
     SeatStatus,
 )
-from enrollment.registration import RegistrationError
+from enrollment.services import registration
+from enrollment.services.registration import RegistrationError
 from tests.registration_world import add_student, build_rush
 
 pytestmark = pytest.mark.django_db
@@ -274,7 +274,7 @@ def test_school_sees_seats_and_other_schools_get_404(world, client, login):
 
 
 def test_published_amendment_carries_seats_over(world):
-    from aftercare.services import plans as plan_services
+    from plans.services import plans as plan_services
 
     rush = build_rush(world, courses=(("书法", 2, 1), ("围棋", 5, 1)), students=3)
     a = rush.students[0]

@@ -11,12 +11,11 @@ from openpyxl import load_workbook
 
 from aftercare.errors import NotAllowed
 from aftercare.models import AuditEvent, SchoolClass
-from enrollment import services
 from enrollment.errors import RosterConflict, RosterFileError, RosterInvalid, RowError
 from enrollment.models import Gender, Student
 from enrollment.resources import COLUMNS, MAX_ROWS, RosterResource, too_large
-
-from .conftest import make_roster
+from enrollment.services import families as services
+from tests.enrollment.conftest import make_roster
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,8 @@ from django.urls import reverse
 
 from aftercare.models import AuditEvent, SchoolClass
 from enrollment.models import Student
+from tests.enrollment.conftest import make_roster
 from tests.factories import SchoolClassFactory, StudentFactory
-
-from .conftest import make_roster
 
 pytestmark = pytest.mark.django_db
 

@@ -10,14 +10,9 @@ import threading
 import pytest
 from django.db import connection
 
-from enrollment import registration
-from enrollment.models_registration import (
-    Application,
-    CourseCapacity,
-    CourseRegistration,
-    SeatStatus,
-)
-from enrollment.registration import RegistrationError
+from enrollment.models import Application, CourseCapacity, CourseRegistration, SeatStatus
+from enrollment.services import registration
+from enrollment.services.registration import RegistrationError
 from tests.registration_world import add_student, build_rush
 
 pytestmark = pytest.mark.django_db(transaction=True)

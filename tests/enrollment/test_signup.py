@@ -12,9 +12,9 @@ from django.utils import timezone
 from aftercare.errors import InvalidInput
 from aftercare.models import AuditEvent, User
 from aftercare.sms import LoggingBackend
-from enrollment import services
 from enrollment.errors import AlreadyRegistered, SmsUnavailable, TooManyRequests
 from enrollment.models import SmsCode
+from enrollment.services import families as services
 
 pytestmark = pytest.mark.django_db
 
@@ -315,7 +315,7 @@ def test_two_requests_at_once_send_one_code(monkeypatch):
 
 
 def test_codes_per_client_address_are_limited(db, settings):
-    from enrollment.services import request_signup_code
+    from enrollment.services.families import request_signup_code
 
     settings.SMS_IP_LIMIT_PER_HOUR = 2
     request_signup_code(mobile="13711110001", ip_address="10.0.0.7")

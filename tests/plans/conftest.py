@@ -6,8 +6,8 @@ import pytest
 
 from aftercare.models import CalendarKind, SchoolClass
 from aftercare.services import add_calendar_exception
-from aftercare.services import plans as plan_services
-from aftercare.services import policy as policy_services
+from plans.services import plans as plan_services
+from plans.services import policy as policy_services
 
 
 @pytest.fixture

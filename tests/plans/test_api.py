@@ -8,19 +8,18 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from aftercare.models import (
-    AuditEvent,
+from aftercare.models import AuditEvent, Notification
+from plans.models import (
     Course,
     DistrictPolicy,
-    Notification,
     PlanStatus,
     PlanVersion,
     RegistrationWindow,
     SchoolPlan,
     ServicePeriod,
 )
-from aftercare.services import plans as plan_services
-from aftercare.services import policy as policy_services
+from plans.services import plans as plan_services
+from plans.services import policy as policy_services
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ from datetime import time
 import pytest
 from django.urls import reverse
 
-from aftercare.models import PlanStatus, PlanVersion, SchoolPlan
-from aftercare.services import plans as plan_services
+from plans.models import PlanStatus, PlanVersion, SchoolPlan
+from plans.services import plans as plan_services
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from aftercare.plan_rules import evaluate
-from aftercare.services import plans as plan_services
+from plans.checks import evaluate
+from plans.services import plans as plan_services
 
 pytestmark = pytest.mark.django_db
 

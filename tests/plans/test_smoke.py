@@ -1,4 +1,4 @@
-from aftercare.plan_rules import evaluate
+from plans.checks import evaluate
 
 
 def test_valid_plan_has_no_violations(setup):

@@ -8,16 +8,10 @@ from django.db import IntegrityError, connection, transaction
 from django.db.utils import DatabaseError
 
 from aftercare.errors import NotAllowed
-from aftercare.models import (
-    AuditEvent,
-    Notification,
-    PlanStatus,
-    PlanVersion,
-    Semester,
-    ServicePeriod,
-)
-from aftercare.services import plans as plan_services
-from aftercare.services import policy as policy_services
+from aftercare.models import AuditEvent, Notification, Semester
+from plans.models import PlanStatus, PlanVersion, ServicePeriod
+from plans.services import plans as plan_services
+from plans.services import policy as policy_services
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,95 @@
+"""Where the kernel shows what the apps above it own, without importing them.
+
+The kernel renders the navigation, each role's home page, the landing redirect after login
+and the demo data; the apps that own the content fill this registry in their
+``AppConfig.ready`` (plans adds the plan links, enrollment the roster and the children, and so
+on). Dependencies therefore point one way: apps import the kernel, never the reverse.
+
+* ``register_nav(order, provider)`` — ``provider(scope)`` returns navigation items
+  (``{"key", "label", "url"}``) for that user; items are shown by ``order``.
+* ``register_home_section(page, order, provider)`` — ``provider(request, **context)`` returns a
+  ``Section`` (a template and its context) or None; ``page`` is one of ``district``,
+  ``school``, ``teacher``, ``family``.
+* ``register_landing(order, provider)`` — ``provider(scope)`` returns the URL a user should land
+  on, or None to let the next one decide (the kernel's role homes come first).
+* ``register_demo_step(order, step)`` — ``step(demo)`` adds an app's demo data to the kernel's
+  ``DemoContext``; steps run by ``order`` after the kernel has built districts and schools.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+HOME_PAGES = ("district", "school", "teacher", "family")
+
+
+@dataclass
+class Section:
+    """A block of a home page: ``template`` rendered with ``context`` (plus the page's own)."""
+
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    order: int = 0
+
+
+_nav: list[tuple[int, Callable]] = []
+_sections: dict[str, list[tuple[int, Callable]]] = {page: [] for page in HOME_PAGES}
+_landings: list[tuple[int, Callable]] = []
+_demo_steps: list[tuple[int, Callable]] = []
+
+
+def _add(registry: list, order: int, fn: Callable) -> None:
+    """Register once (``ready`` may run twice in tests), kept sorted by order."""
+    if any(existing is fn for _o, existing in registry):
+        return
+    registry.append((order, fn))
+    registry.sort(key=lambda item: item[0])
+
+
+def register_nav(order: int, provider: Callable[..., Iterable[dict]]) -> None:
+    _add(_nav, order, provider)
+
+
+def register_home_section(page: str, order: int, provider: Callable[..., Section | None]) -> None:
+    if page not in _sections:
+        raise ValueError(f"unknown home page {page!r}; one of {HOME_PAGES}")
+    _add(_sections[page], order, provider)
+
+
+def register_landing(order: int, provider: Callable[..., str | None]) -> None:
+    _add(_landings, order, provider)
+
+
+def register_demo_step(order: int, step: Callable[..., None]) -> None:
+    _add(_demo_steps, order, step)
+
+
+def nav_items(scope) -> list[dict]:
+    items: list[dict] = []
+    for _order, provider in _nav:
+        items.extend(provider(scope))
+    return items
+
+
+def home_sections(page: str, request, **context) -> list[Section]:
+    sections = []
+    for order, provider in _sections[page]:
+        section = provider(request, **context)
+        if section is not None:
+            section.order = order
+            sections.append(section)
+    return sections
+
+
+def landing_url(scope) -> str | None:
+    for _order, provider in _landings:
+        url = provider(scope)
+        if url:
+            return url
+    return None
+
+
+def demo_steps() -> list[Callable]:
+    return [step for _order, step in _demo_steps]

@@ -1,0 +1,19 @@
+"""The roles a membership grants, and the role sets the permission checks use."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    DISTRICT_OFFICIAL = "district_official", _("District official")
+    PRINCIPAL = "principal", _("Principal")
+    SCHOOL_ADMIN = "school_admin", _("School administrator")
+    HOMEROOM_TEACHER = "homeroom_teacher", _("Homeroom teacher")
+    CARE_TEACHER = "care_teacher", _("Care teacher")
+    PARENT = "parent", _("Parent")
+
+
+DISTRICT_ROLES = frozenset({Role.DISTRICT_OFFICIAL})
+MANAGER_ROLES = frozenset({Role.PRINCIPAL, Role.SCHOOL_ADMIN})
+TEACHER_ROLES = frozenset({Role.HOMEROOM_TEACHER, Role.CARE_TEACHER})
+SCHOOL_ROLES = MANAGER_ROLES | TEACHER_ROLES | {Role.PARENT}

@@ -1,0 +1,93 @@
+"""Reads of students and guardians, scoped to who asks."""
+
+import math
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from aftercare.models import District, School, SchoolClass
+from aftercare.selectors import count_of
+from aftercare.tenancy import Scope
+from enrollment.models import SMS_RESEND_COOLDOWN, Guardianship, SmsCode, Student
+
+
+def students_for(*, scope: Scope) -> QuerySet[Student]:
+    return (
+        Student.objects.visible_to(scope)
+        .select_related("school", "school_class", "school_class__homeroom_teacher")
+        .order_by("school_id", "school_class__grade", "school_class__number", "student_number")
+    )
+
+
+def children_of(*, user, scope: Scope) -> QuerySet[Student]:
+    """A parent's own children (through their guardianships), with all their guardians."""
+    return (
+        students_for(scope=scope)
+        .filter(guardianships__user=user)
+        .prefetch_related(
+            Prefetch("guardianships", queryset=Guardianship.objects.select_related("user"))
+        )
+    )
+
+
+def roster_summary(*, school) -> dict[str, int]:
+    """Counts shown on a school's roster page (two queries, whatever the school's size)."""
+    on_roll = Q(is_active=True)
+    counts = (
+        Student.objects.filter(school=school)
+        .annotate(has_guardian=Exists(Guardianship.objects.filter(student=OuterRef("pk"))))
+        .aggregate(
+            students=Count("pk", filter=on_roll),
+            with_mobile=Count("pk", filter=on_roll & Q(guardian_mobile__isnull=False)),
+            with_guardian=Count("pk", filter=on_roll & Q(has_guardian=True)),
+        )
+    )
+    counts["classes"] = SchoolClass.objects.filter(school=school).count()
+    return counts
+
+
+def sms_resend_wait(*, mobile: str) -> int:
+    """Seconds until another SMS code may be sent to ``mobile`` (0: now)."""
+    latest = SmsCode.objects.filter(mobile=mobile).order_by("-created_at").first()
+    if latest is None:
+        return 0
+    left = (latest.created_at + SMS_RESEND_COOLDOWN - timezone.now()).total_seconds()
+    return max(0, math.ceil(left))
+
+
+def schools_for_district(*, scope: Scope, district: District) -> QuerySet[School]:
+    return (
+        School.objects.visible_to(scope)
+        .filter(district=district)
+        .annotate(
+            n_classes=count_of(SchoolClass.objects.filter(school=OuterRef("pk"))),
+            n_students=count_of(Student.objects.filter(school=OuterRef("pk"), is_active=True)),
+            n_guardians=count_of(Guardianship.objects.filter(school=OuterRef("pk"))),
+        )
+        .order_by("code")
+    )
+
+
+def classes_for_school(*, scope: Scope, school: School) -> QuerySet[SchoolClass]:
+    return (
+        SchoolClass.objects.visible_to(scope)
+        .filter(school=school)
+        .select_related("homeroom_teacher")
+        .annotate(
+            n_students=count_of(Student.objects.filter(school_class=OuterRef("pk"), is_active=True))
+        )
+        .order_by("grade", "number")
+    )
+
+
+def homeroom_classes_of(*, scope: Scope) -> QuerySet[SchoolClass]:
+    """The classes a teacher is the homeroom teacher of, with their number of students."""
+    return (
+        SchoolClass.objects.visible_to(scope)
+        .filter(homeroom_teacher=scope.user)
+        .select_related("school")
+        .annotate(
+            n_students=count_of(Student.objects.filter(school_class=OuterRef("pk"), is_active=True))
+        )
+        .order_by("school_id", "grade", "number")
+    )

@@ -1,0 +1,30 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PlansConfig(AppConfig):
+    name = "plans"
+    verbose_name = _("Policy and school plans")
+
+    def ready(self):
+        from aftercare import registry
+        from aftercare.audit import register_actions
+        from plans.demo import seed_plans
+        from plans.views import home
+
+        registry.register_nav(10, home.nav)
+        registry.register_home_section("school", 20, home.school_plan_link)
+        registry.register_demo_step(20, seed_plans)
+        register_actions(
+            {
+                "policy.created": _("Policy started from a preset"),
+                "policy.changed": _("Policy changed"),
+                "plan.created": _("Plan created"),
+                "plan.edited": _("Plan edited"),
+                "plan.submitted": _("Plan submitted"),
+                "plan.approved": _("Plan approved"),
+                "plan.returned": _("Plan returned"),
+                "plan.published": _("Plan published"),
+                "plan.amendment_started": _("Plan amendment started"),
+            }
+        )

@@ -1,0 +1,730 @@
+"""Checking a school plan against its district's policy, and the plan's computed figures.
+
+``evaluate(version)`` loads the plan, the policy and the semester calendar once and returns
+every ``Violation`` (rule, the plan's value, the limit, a Chinese message, and where in the
+plan it happens) and the ``Figures``: sessions per grade and per course over the semester's
+calendar, fee per student per semester, and which caps are exceeded.
+
+Violations of kind ``policy`` break a district rule; kind ``incomplete`` means the plan lacks
+something it needs before review. Both block submission.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aftercare.calendar import SchoolDay, school_days
+from aftercare.models import GRADE_NAMES, WEEKDAYS, grades_label
+from plans.models import (
+    Course,
+    DistrictPolicy,
+    FeeUnit,
+    PlanVersion,
+    PolicySeason,
+    ServicePeriod,
+    WindowKind,
+)
+
+CENT = Decimal("0.01")
+WEEKDAY_NAMES = dict(WEEKDAYS)
+
+
+def yuan(value: Decimal | None) -> Decimal:
+    return (value or Decimal(0)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def hhmm(value: time) -> str:
+    return value.strftime("%H:%M")
+
+
+def minutes_between(start: time, end: time) -> int:
+    return (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+
+
+@dataclass(frozen=True)
+class Violation:
+    code: str
+    section: str  # general | periods | courses | windows
+    message: str
+    kind: str = "policy"  # policy | incomplete
+    item_id: int | None = None
+    field: str | None = None
+    value: str = ""
+    limit: str = ""
+
+    def as_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "section": self.section,
+            "kind": self.kind,
+            "item_id": self.item_id,
+            "field": self.field,
+            "message": self.message,
+            "value": self.value,
+            "limit": self.limit,
+        }
+
+
+@dataclass
+class CapCheck:
+    label: str
+    value: Decimal
+    limit: Decimal
+
+    @property
+    def exceeded(self) -> bool:
+        return self.value > self.limit
+
+
+@dataclass
+class GradeFigures:
+    grade: int
+    sessions: int = 0
+    minutes: int = 0
+    lessons: int = 0
+    fee: Decimal = Decimal("0.00")
+    caps: list[CapCheck] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return str(GRADE_NAMES.get(self.grade, self.grade))
+
+    @property
+    def hours(self) -> Decimal:
+        return (Decimal(self.minutes) / 60).quantize(Decimal("0.1"))
+
+    @property
+    def exceeds_cap(self) -> bool:
+        return any(c.exceeded for c in self.caps)
+
+
+@dataclass
+class CourseFigures:
+    course: Course
+    sessions: int = 0
+    lessons_per_session: int = 0
+    fee: Decimal = Decimal("0.00")
+    caps: list[CapCheck] = field(default_factory=list)
+
+    @property
+    def exceeds_cap(self) -> bool:
+        return any(c.exceeded for c in self.caps)
+
+
+@dataclass
+class Figures:
+    school_days: int = 0
+    months: int = 0
+    grades: list[GradeFigures] = field(default_factory=list)
+    courses: list[CourseFigures] = field(default_factory=list)
+
+
+@dataclass
+class Evaluation:
+    violations: list[Violation]
+    figures: Figures
+    policy: DistrictPolicy | None
+    # The version's parts as loaded for the check, for pages to show without reloading.
+    periods: list = field(default_factory=list)
+    courses: list = field(default_factory=list)
+    windows: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    def for_section(self, section: str, item_id: int | None = None) -> list[Violation]:
+        return [
+            v
+            for v in self.violations
+            if v.section == section and (item_id is None or v.item_id == item_id)
+        ]
+
+    @property
+    def policy_violations(self) -> list[Violation]:
+        return [v for v in self.violations if v.kind == "policy"]
+
+    @property
+    def incomplete(self) -> list[Violation]:
+        return [v for v in self.violations if v.kind == "incomplete"]
+
+
+def current_policy(semester) -> DistrictPolicy | None:
+    return (
+        DistrictPolicy.objects.filter(semester=semester)
+        .prefetch_related("seasons")
+        .order_by("-version")
+        .first()
+    )
+
+
+class _Checker:
+    def __init__(self, version: PlanVersion, policy: DistrictPolicy | None, school_grades):
+        plan = version.plan
+        self.version = version
+        self.policy = policy
+        self.semester = plan.semester
+        self.school = plan.school
+        self.school_grades = sorted(set(school_grades))
+        self.periods: list[ServicePeriod] = list(version.periods.all())
+        self.courses: list[Course] = list(version.courses.all())
+        self.windows = list(version.windows.all())
+        self.seasons: list[PolicySeason] = list(policy.seasons.all()) if policy else []
+        self.days: list[SchoolDay] = school_days(self.semester, self.school)
+        self.months = len({(d.date.year, d.date.month) for d in self.days})
+        self.out: list[Violation] = []
+
+    # ----------------------------------------------------------------- helpers
+
+    def add(self, code, section, message, **kw) -> None:
+        self.out.append(Violation(code=code, section=section, message=message, **kw))
+
+    def cap_for(self, day) -> tuple[time, str]:
+        for season in self.seasons:
+            if season.contains(day):
+                return season.latest_end_time, season.name
+        return self.policy.latest_end_time, ""
+
+    def effective(self, grade: int, day: SchoolDay) -> list[ServicePeriod]:
+        seasonal = [
+            p
+            for p in self.periods
+            if p.is_seasonal
+            and grade in p.grades
+            and day.weekday in p.weekdays
+            and p.valid_from <= day.date <= p.valid_until
+        ]
+        if seasonal:
+            return seasonal
+        return [
+            p
+            for p in self.periods
+            if not p.is_seasonal and grade in p.grades and day.weekday in p.weekdays
+        ]
+
+    def check_end_times(self, section, item_id, label, end_time, days) -> None:
+        """One violation per distinct limit that ``end_time`` exceeds on ``days``."""
+        if self.policy is None:
+            return
+        reported: set[time] = set()
+        for day in days:
+            cap, season = self.cap_for(day.date)
+            if end_time > cap and cap not in reported:
+                reported.add(cap)
+                where = f"{label}（{season}）" if season else label
+                self.add(
+                    "end_time_after_limit",
+                    section,
+                    _("%(where)s end time %(value)s is later than the district limit %(limit)s")
+                    % {"where": where, "value": hhmm(end_time), "limit": hhmm(cap)},
+                    item_id=item_id,
+                    field="end_time",
+                    value=hhmm(end_time),
+                    limit=hhmm(cap),
+                )
+
+    def check_weekdays(self, section, item_id, label, weekdays) -> None:
+        if self.policy is None:
+            return
+        outside = sorted(set(weekdays) - set(self.policy.service_weekdays))
+        if outside:
+            days = "、".join(str(WEEKDAY_NAMES[d]) for d in outside)
+            self.add(
+                "weekday_not_allowed",
+                section,
+                _("%(where)s: %(days)s is not a service day of the district")
+                % {"where": label, "days": days},
+                item_id=item_id,
+                field="weekdays",
+                value=days,
+            )
+
+    # ----------------------------------------------------------------- sections
+
+    def run(self) -> Evaluation:
+        figures = Figures(school_days=len(self.days), months=self.months)
+        if self.policy is None:
+            self.add(
+                "no_policy",
+                "general",
+                _("The district has not set a policy for this semester yet."),
+                kind="incomplete",
+            )
+        else:
+            self.check_periods()
+            figures.grades = self.check_grades()
+            self.check_lunch()
+            figures.courses = self.check_courses()
+            self.check_windows()
+        self.check_general()
+        return Evaluation(
+            violations=self.out,
+            figures=figures,
+            policy=self.policy,
+            periods=self.periods,
+            courses=self.courses,
+            windows=self.windows,
+        )
+
+    def check_periods(self) -> None:
+        for p in self.periods:
+            label = grades_label(p.grades)
+            unknown = sorted(set(p.grades) - set(self.school_grades))
+            if unknown:
+                self.add(
+                    "unknown_grade",
+                    "periods",
+                    _("The school has no %(grades)s") % {"grades": grades_label(unknown)},
+                    kind="incomplete",
+                    item_id=p.pk,
+                    field="grades",
+                )
+            if not p.grades or not p.weekdays:
+                self.add(
+                    "period_empty",
+                    "periods",
+                    _("Choose the grades and weekdays of this period."),
+                    kind="incomplete",
+                    item_id=p.pk,
+                    field="grades",
+                )
+                continue
+            self.check_weekdays("periods", p.pk, label, p.weekdays)
+            days = [d for d in self.days if any(p in self.effective(g, d) for g in p.grades)]
+            if not days:
+                self.add(
+                    "period_never_applies",
+                    "periods",
+                    _("%(where)s %(start)s–%(end)s falls on no school day of the semester")
+                    % {"where": label, "start": hhmm(p.start_time), "end": hhmm(p.end_time)},
+                    kind="incomplete",
+                    item_id=p.pk,
+                    field="weekdays",
+                )
+            self.check_end_times("periods", p.pk, label, p.end_time, days)
+            if p.is_seasonal and not (
+                self.semester.start_date <= p.valid_from <= self.semester.end_date
+                or self.semester.start_date <= p.valid_until <= self.semester.end_date
+            ):
+                self.add(
+                    "season_outside_semester",
+                    "periods",
+                    _("The dates of this seasonal variant lie outside the semester."),
+                    kind="incomplete",
+                    item_id=p.pk,
+                    field="valid_from",
+                )
+
+    def check_grades(self) -> list[GradeFigures]:
+        policy = self.policy
+        out = []
+        lesson_minutes = policy.lesson_minutes
+        for grade in self.school_grades:
+            fig = GradeFigures(grade=grade)
+            label = str(GRADE_NAMES[grade])
+            missing_weekdays: set[int] = set()
+            overlap_reported = False
+            shortest: int | None = None
+            for day in self.days:
+                periods = self.effective(grade, day)
+                if not periods:
+                    if day.weekday in policy.service_weekdays:
+                        missing_weekdays.add(day.weekday)
+                    continue
+                ordered = sorted(periods, key=lambda p: p.start_time)
+                for a, b in pairwise(ordered):
+                    if b.start_time < a.end_time and not overlap_reported:
+                        overlap_reported = True
+                        self.add(
+                            "periods_overlap",
+                            "periods",
+                            _("%(grade)s: two periods overlap on %(day)s")
+                            % {"grade": label, "day": WEEKDAY_NAMES[day.weekday]},
+                            kind="incomplete",
+                            item_id=b.pk,
+                            field="start_time",
+                        )
+                minutes = sum(minutes_between(p.start_time, p.end_time) for p in periods)
+                fig.sessions += 1
+                fig.minutes += minutes
+                fig.lessons += minutes // lesson_minutes
+                shortest = minutes if shortest is None else min(shortest, minutes)
+            if fig.sessions == 0:
+                self.add(
+                    "grade_not_served",
+                    "periods",
+                    _("%(grade)s has no after-school service period") % {"grade": label},
+                    field="grades",
+                    value=label,
+                )
+            elif policy.require_every_service_day and missing_weekdays:
+                days = "、".join(str(WEEKDAY_NAMES[d]) for d in sorted(missing_weekdays))
+                self.add(
+                    "service_day_missing",
+                    "periods",
+                    _(
+                        "%(grade)s has no service on %(days)s (the district requires every "
+                        "service day)"
+                    )
+                    % {"grade": label, "days": days},
+                    field="weekdays",
+                    value=days,
+                )
+            if (
+                policy.min_minutes_per_day
+                and shortest is not None
+                and shortest < policy.min_minutes_per_day
+            ):
+                self.add(
+                    "too_short",
+                    "periods",
+                    _(
+                        "%(grade)s: %(value)s minutes of service a day is less than the "
+                        "district minimum of %(limit)s minutes"
+                    )
+                    % {"grade": label, "value": shortest, "limit": policy.min_minutes_per_day},
+                    value=str(shortest),
+                    limit=str(policy.min_minutes_per_day),
+                )
+            fig.fee = self.basic_fee(fig)
+            fig.caps = self.basic_caps(fig)
+            out.append(fig)
+        self.check_basic_fee(out)
+        return out
+
+    def basic_fee(self, fig: GradeFigures) -> Decimal:
+        v = self.version
+        amount = v.basic_fee_amount or Decimal(0)
+        if v.basic_fee_unit == FeeUnit.FREE or fig.sessions == 0:
+            return Decimal("0.00")
+        if v.basic_fee_unit == FeeUnit.PER_LESSON:
+            return yuan(amount * fig.lessons)
+        if v.basic_fee_unit == FeeUnit.PER_HOUR:
+            return yuan(amount * Decimal(fig.minutes) / 60)
+        if v.basic_fee_unit == FeeUnit.PER_MONTH:
+            return yuan(amount * self.months)
+        return yuan(amount)
+
+    def _caps(self, fee, lessons, minutes, per_lesson, per_hour, per_month, per_semester):
+        caps = []
+        if per_lesson is not None and lessons:
+            caps.append(CapCheck(_("per lesson"), yuan(fee / lessons), per_lesson))
+        if per_hour is not None and minutes:
+            caps.append(CapCheck(_("per hour"), yuan(fee * 60 / minutes), per_hour))
+        if per_month is not None and self.months:
+            caps.append(CapCheck(_("per month"), yuan(fee / self.months), per_month))
+        if per_semester is not None:
+            caps.append(CapCheck(_("per semester"), yuan(fee), per_semester))
+        return caps
+
+    def basic_caps(self, fig: GradeFigures) -> list[CapCheck]:
+        p = self.policy
+        return self._caps(
+            fig.fee,
+            fig.lessons,
+            fig.minutes,
+            p.basic_cap_per_lesson,
+            p.basic_cap_per_hour,
+            p.basic_cap_per_month,
+            p.basic_cap_per_semester,
+        )
+
+    def check_basic_fee(self, grades: list[GradeFigures]) -> None:
+        v, p = self.version, self.policy
+        if p.basic_care_must_be_free and v.basic_fee_unit != FeeUnit.FREE:
+            self.add(
+                "basic_must_be_free",
+                "general",
+                _(
+                    "Basic care must be free under the district policy; the plan charges "
+                    "%(value)s yuan %(unit)s"
+                )
+                % {"value": yuan(v.basic_fee_amount), "unit": v.get_basic_fee_unit_display()},
+                field="basic_fee_unit",
+                value=str(yuan(v.basic_fee_amount)),
+                limit="0",
+            )
+            return
+        if v.basic_fee_unit != FeeUnit.FREE and not v.basic_fee_amount:
+            self.add(
+                "basic_fee_missing",
+                "general",
+                _("Enter the basic care fee, or choose free."),
+                kind="incomplete",
+                field="basic_fee_amount",
+            )
+        exceeded: dict[str, list[tuple[CapCheck, int]]] = defaultdict(list)
+        for fig in grades:
+            for cap in fig.caps:
+                if cap.exceeded:
+                    exceeded[str(cap.label)].append((cap, fig.grade))
+        for unit, items in exceeded.items():
+            worst = max(items, key=lambda item: item[0].value)[0]
+            self.add(
+                "basic_fee_over_cap",
+                "general",
+                _(
+                    "Basic care %(unit)s fee %(value)s yuan (%(grades)s) exceeds the district "
+                    "cap of %(limit)s yuan"
+                )
+                % {
+                    "unit": unit,
+                    "value": worst.value,
+                    "grades": grades_label(g for _cap, g in items),
+                    "limit": worst.limit,
+                },
+                field="basic_fee_amount",
+                value=str(worst.value),
+                limit=str(worst.limit),
+            )
+
+    def check_lunch(self) -> None:
+        v = self.version
+        if not v.lunch_care_offered:
+            return
+        if not self.policy.lunch_care_allowed:
+            self.add(
+                "lunch_not_allowed",
+                "general",
+                _("The district policy does not allow lunch care."),
+                field="lunch_care_offered",
+            )
+        if not (v.lunch_start_time and v.lunch_end_time):
+            self.add(
+                "lunch_times_missing",
+                "general",
+                _("Enter the times of lunch care."),
+                kind="incomplete",
+                field="lunch_start_time",
+            )
+
+    def check_courses(self) -> list[CourseFigures]:
+        p = self.policy
+        out = []
+        for c in self.courses:
+            label = _("Course “%(name)s”") % {"name": c.name}
+            fig = CourseFigures(course=c)
+            duration = minutes_between(c.start_time, c.end_time)
+            fig.lessons_per_session = max(1, duration // p.lesson_minutes)
+            days = [d for d in self.days if d.weekday in c.weekdays]
+            fig.sessions = len(days)
+            fig.fee = yuan(c.fee_per_lesson * fig.lessons_per_session * fig.sessions)
+            fig.caps = self._caps(
+                fig.fee,
+                fig.lessons_per_session * fig.sessions,
+                duration * fig.sessions,
+                p.extended_cap_per_lesson,
+                p.extended_cap_per_hour,
+                p.extended_cap_per_month,
+                p.extended_cap_per_semester,
+            )
+            out.append(fig)
+            for cap in fig.caps:
+                if cap.exceeded:
+                    self.add(
+                        "course_fee_over_cap",
+                        "courses",
+                        _(
+                            "%(course)s fee %(unit)s %(value)s yuan exceeds the district cap "
+                            "of %(limit)s yuan"
+                        )
+                        % {
+                            "course": label,
+                            "unit": cap.label,
+                            "value": cap.value,
+                            "limit": cap.limit,
+                        },
+                        item_id=c.pk,
+                        field="fee_per_lesson",
+                        value=str(cap.value),
+                        limit=str(cap.limit),
+                    )
+            if c.min_size < p.min_extended_course_size:
+                self.add(
+                    "course_min_size_below_policy",
+                    "courses",
+                    _(
+                        "%(course)s minimum size %(value)s is below the district minimum of "
+                        "%(limit)s"
+                    )
+                    % {
+                        "course": label,
+                        "value": c.min_size,
+                        "limit": p.min_extended_course_size,
+                    },
+                    item_id=c.pk,
+                    field="min_size",
+                    value=str(c.min_size),
+                    limit=str(p.min_extended_course_size),
+                )
+            if c.capacity < c.min_size:
+                self.add(
+                    "course_capacity_below_min",
+                    "courses",
+                    _("%(course)s capacity %(value)s is smaller than its minimum size %(limit)s")
+                    % {"course": label, "value": c.capacity, "limit": c.min_size},
+                    kind="incomplete",
+                    item_id=c.pk,
+                    field="capacity",
+                    value=str(c.capacity),
+                    limit=str(c.min_size),
+                )
+            unknown = sorted(set(c.grades) - set(self.school_grades))
+            if not c.grades or unknown:
+                self.add(
+                    "course_grades_invalid",
+                    "courses",
+                    _("%(course)s: choose grades the school has") % {"course": label},
+                    kind="incomplete",
+                    item_id=c.pk,
+                    field="grades",
+                )
+            if not c.weekdays:
+                self.add(
+                    "course_weekdays_missing",
+                    "courses",
+                    _("%(course)s: choose its weekdays") % {"course": label},
+                    kind="incomplete",
+                    item_id=c.pk,
+                    field="weekdays",
+                )
+                continue
+            self.check_weekdays("courses", c.pk, label, c.weekdays)
+            if not days:
+                self.add(
+                    "course_never_runs",
+                    "courses",
+                    _("%(course)s falls on no school day of the semester") % {"course": label},
+                    kind="incomplete",
+                    item_id=c.pk,
+                    field="weekdays",
+                )
+            self.check_end_times("courses", c.pk, label, c.end_time, days)
+        return out
+
+    def check_windows(self) -> None:
+        by_key = {(w.kind, w.round): w for w in self.windows}
+        semester_end = timezone.make_aware(datetime.combine(self.semester.end_date, time(23, 59)))
+        needed = []
+        if self.courses:
+            needed.append((WindowKind.EXTENDED, _("extended courses")))
+        if not self.policy.basic_join_mid_semester:
+            needed.append((WindowKind.BASIC, _("basic care")))
+        for kind, label in needed:
+            if (kind, 1) not in by_key:
+                self.add(
+                    "window_missing",
+                    "windows",
+                    _("Set the registration window for %(what)s.") % {"what": label},
+                    kind="incomplete",
+                    field="opens_at",
+                )
+        for (kind, rnd), w in by_key.items():
+            if rnd == 2:
+                first = by_key.get((kind, 1))
+                if first is None:
+                    self.add(
+                        "window_round2_without_round1",
+                        "windows",
+                        _("A second round needs a first round."),
+                        kind="incomplete",
+                        item_id=w.pk,
+                        field="round",
+                    )
+                elif w.opens_at < first.closes_at:
+                    self.add(
+                        "window_round2_overlaps",
+                        "windows",
+                        _("The second round must open after the first round closes."),
+                        kind="incomplete",
+                        item_id=w.pk,
+                        field="opens_at",
+                    )
+            if w.closes_at > semester_end:
+                self.add(
+                    "window_after_semester",
+                    "windows",
+                    _("Registration must close before the semester ends (%(end)s).")
+                    % {"end": self.semester.end_date},
+                    kind="incomplete",
+                    item_id=w.pk,
+                    field="closes_at",
+                )
+
+    def check_general(self) -> None:
+        v, p = self.version, self.policy
+        charges = (v.basic_fee_unit != FeeUnit.FREE and v.basic_fee_amount) or any(
+            c.fee_per_lesson for c in self.courses
+        )
+        if charges and not v.fee_notice.strip():
+            self.add(
+                "fee_notice_missing",
+                "general",
+                _(
+                    "Fees may only be charged under a published fee standard: write the fee "
+                    "standard notice."
+                ),
+                field="fee_notice",
+            )
+        if not v.hotline.strip() and not (p and p.complaint_hotline):
+            self.add(
+                "hotline_missing",
+                "general",
+                _("Enter the complaint hotline."),
+                kind="incomplete",
+                field="hotline",
+            )
+        if not v.safety_plan.strip():
+            self.add(
+                "safety_plan_missing",
+                "general",
+                _("Describe the safety rules and the emergency plan."),
+                kind="incomplete",
+                field="safety_plan",
+            )
+        if not v.leadership_group.strip():
+            self.add(
+                "leadership_missing",
+                "general",
+                _("Name the leadership group."),
+                kind="incomplete",
+                field="leadership_group",
+            )
+        if p and p.prohibitions and not v.prohibitions_confirmed:
+            self.add(
+                "prohibitions_not_confirmed",
+                "general",
+                _("Confirm the district's prohibitions."),
+                kind="incomplete",
+                field="prohibitions_confirmed",
+            )
+
+
+def school_grades(school) -> list[int]:
+    return sorted(set(school.classes.values_list("grade", flat=True)))
+
+
+def evaluate(
+    version: PlanVersion, policy: DistrictPolicy | None = None, grades: list[int] | None = None
+) -> Evaluation:
+    """All violations and figures of ``version`` under ``policy`` (default: the current one)."""
+    plan = version.plan
+    if policy is None:
+        policy = current_policy(plan.semester)
+    if grades is None:
+        grades = school_grades(plan.school)
+    return _Checker(version, policy, grades).run()
+
+
+def violations_by_item(evaluation: Evaluation) -> dict[tuple[str, int | None], list[Violation]]:
+    out: dict[tuple[str, int | None], list[Violation]] = defaultdict(list)
+    for v in evaluation.violations:
+        out[(v.section, v.item_id)].append(v)
+    return out

@@ -1,0 +1,288 @@
+"""Forms for the district policy and the school plan pages (phone-friendly widgets)."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from aftercare.models import GRADE_NAMES, WEEKDAYS
+from plans.models import DistrictPolicy, FeeUnit, PlanVersion, RegistrationMode, WindowKind
+from plans.presets import PRESETS
+
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def weekday_field(label=None, days=range(7)):
+    return forms.TypedMultipleChoiceField(
+        label=label,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "chips"}),
+        choices=[(d, name) for d, name in WEEKDAYS if d in days],
+    )
+
+
+def grade_field(grades, label=None):
+    return forms.TypedMultipleChoiceField(
+        label=label,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "chips"}),
+        choices=[(g, GRADE_NAMES[g]) for g in grades],
+    )
+
+
+# --------------------------------------------------------------------------- policy
+
+
+class PresetForm(forms.Form):
+    preset = forms.ChoiceField(
+        label=_("Start from"),
+        widget=forms.RadioSelect,
+        choices=[(key, p["label"]) for key, p in PRESETS.items()],
+    )
+
+
+POLICY_GROUPS = [
+    (
+        _("Service days and hours"),
+        [
+            "service_weekdays",
+            "require_every_service_day",
+            "min_minutes_per_day",
+            "latest_end_time",
+            "lunch_care_allowed",
+            "evening_study_allowed",
+            "evening_latest_end_time",
+            "evening_max_minutes",
+        ],
+    ),
+    (
+        _("Fee caps (empty: no cap)"),
+        [
+            "lesson_minutes",
+            "basic_care_must_be_free",
+            "basic_cap_per_lesson",
+            "basic_cap_per_hour",
+            "basic_cap_per_month",
+            "basic_cap_per_semester",
+            "extended_cap_per_lesson",
+            "extended_cap_per_hour",
+            "extended_cap_per_month",
+            "extended_cap_per_semester",
+        ],
+    ),
+    (
+        _("Subsidies and teacher pay"),
+        [
+            "subsidy_per_student_year",
+            "remote_uplift_percent",
+            "teacher_pay_cap_per_lesson",
+            "teacher_pay_cap_per_hour",
+            "teacher_paid_lessons_per_day",
+        ],
+    ),
+    (
+        _("Staffing and group sizes"),
+        [
+            "students_per_teacher",
+            "teacher_remainder_threshold",
+            "groups_per_manager",
+            "manager_remainder_threshold",
+            "max_basic_group_size",
+            "min_extended_course_size",
+        ],
+    ),
+    (
+        _("Exemptions, refunds and oversight"),
+        [
+            "exemptions",
+            "refund_basis",
+            "extended_refund",
+            "basic_join_mid_semester",
+            "extended_withdraw_mid_semester",
+            "complaint_hotline",
+            "prohibitions",
+        ],
+    ),
+]
+
+
+class PolicyForm(forms.ModelForm):
+    service_weekdays = weekday_field(_("Service days"))
+    exemptions = forms.CharField(
+        label=_("Exemption categories"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One per line: name | reduction in percent, e.g. 建档立卡贫困家庭 | 100"),
+    )
+    prohibitions = forms.CharField(
+        label=_("Prohibitions (十严禁)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_("One per line."),
+    )
+    change_note = forms.CharField(label=_("What changed, and why"), max_length=200, required=False)
+
+    class Meta:
+        model = DistrictPolicy
+        fields = [name for _group, names in POLICY_GROUPS for name in names]
+        widgets = {
+            "latest_end_time": TIME,
+            "evening_latest_end_time": TIME,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["exemptions"] = "\n".join(
+                f"{e['name']} | {e['reduction_percent']}" for e in self.instance.exemptions
+            )
+            self.initial["prohibitions"] = "\n".join(self.instance.prohibitions)
+
+    def clean_exemptions(self):
+        rows, codes = [], set()
+        for number, line in enumerate(self.cleaned_data["exemptions"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in re.split(r"[|｜]", line)]
+            if len(parts) != 2 or not parts[0] or not parts[1].isdigit() or int(parts[1]) > 100:
+                raise forms.ValidationError(
+                    _("Line %(n)d: write “name | percent” with a percent from 0 to 100.")
+                    % {"n": number}
+                )
+            code = slugify(parts[0]) or f"category-{number}"
+            while code in codes:
+                code += "-2"
+            codes.add(code)
+            rows.append({"code": code, "name": parts[0], "reduction_percent": int(parts[1])})
+        return rows
+
+    def clean_prohibitions(self):
+        return [
+            line.strip() for line in self.cleaned_data["prohibitions"].splitlines() if line.strip()
+        ]
+
+    def groups(self):
+        return [(title, [self[name] for name in names]) for title, names in POLICY_GROUPS]
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class SeasonForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=40)
+    start_month = forms.IntegerField(label=_("from month"), min_value=1, max_value=12)
+    start_day = forms.IntegerField(label=_("from day"), min_value=1, max_value=31)
+    end_month = forms.IntegerField(label=_("to month"), min_value=1, max_value=12)
+    end_day = forms.IntegerField(label=_("to day"), min_value=1, max_value=31)
+    latest_end_time = forms.TimeField(label=_("latest end time"), widget=TIME)
+
+
+SeasonFormSet = forms.formset_factory(SeasonForm, extra=1, can_delete=True)
+
+
+# --------------------------------------------------------------------------- plan
+
+
+class NewPlanForm(forms.Form):
+    copy_from_last = forms.BooleanField(
+        label=_("Start from the school's last approved plan"),
+        required=False,
+        help_text=_("Periods, courses and windows are copied and moved to this semester."),
+    )
+
+
+class PlanGeneralForm(forms.ModelForm):
+    class Meta:
+        model = PlanVersion
+        fields = list(PlanVersion.CONTENT_FIELDS)
+        widgets = {
+            "lunch_start_time": TIME,
+            "lunch_end_time": TIME,
+            "fee_notice": forms.Textarea(attrs={"rows": 4}),
+            "safety_plan": forms.Textarea(attrs={"rows": 5}),
+            "leadership_group": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "basic_fee_amount": _("0 when basic care is free."),
+            "fee_notice": _("Published with the plan: fees may only be charged under it."),
+        }
+
+    def __init__(self, *args, prohibitions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["basic_fee_unit"].choices = FeeUnit.choices
+        self.prohibitions = list(prohibitions)
+
+
+class PeriodForm(forms.Form):
+    weekdays = weekday_field()
+    start_time = forms.TimeField(label=_("start time"), widget=TIME)
+    end_time = forms.TimeField(label=_("end time"), widget=TIME)
+    valid_from = forms.DateField(
+        label=_("seasonal variant from"),
+        widget=DATE,
+        required=False,
+        help_text=_(
+            "Leave both dates empty for the regular timetable; set them for a "
+            "seasonal variant (e.g. summer time) that replaces it on those dates."
+        ),
+    )
+    valid_until = forms.DateField(label=_("seasonal variant until"), widget=DATE, required=False)
+
+    def __init__(self, *args, school_grades, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields = {"grades": grade_field(school_grades), **self.fields}
+
+
+class CourseForm(forms.Form):
+    name = forms.CharField(label=_("name"), max_length=60)
+    category = forms.CharField(label=_("category"), max_length=30, required=False)
+    description = forms.CharField(
+        label=_("description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    teacher_name = forms.CharField(label=_("teacher"), max_length=60, required=False)
+    room = forms.CharField(label=_("room"), max_length=40, required=False)
+    weekdays = weekday_field()
+    start_time = forms.TimeField(label=_("start time"), widget=TIME)
+    end_time = forms.TimeField(label=_("end time"), widget=TIME)
+    capacity = forms.IntegerField(label=_("capacity"), min_value=1, max_value=500)
+    min_size = forms.IntegerField(label=_("minimum size to open"), min_value=1, max_value=500)
+    fee_per_lesson = forms.DecimalField(
+        label=_("fee per lesson (yuan)"), min_value=0, max_digits=8, decimal_places=2
+    )
+    materials = forms.CharField(label=_("materials to bring"), max_length=200, required=False)
+
+    def __init__(self, *args, school_grades, **kwargs):
+        super().__init__(*args, **kwargs)
+        fields = dict(self.fields)
+        grades = grade_field(school_grades, _("allowed grades"))
+        self.fields = {}
+        for key, value in fields.items():
+            self.fields[key] = value
+            if key == "room":
+                self.fields["grades"] = grades
+
+
+class WindowForm(forms.Form):
+    kind = forms.ChoiceField(label=_("for"), choices=WindowKind.choices)
+    round = forms.TypedChoiceField(
+        label=_("round"), coerce=int, choices=[(1, _("First round")), (2, _("Second round"))]
+    )
+    mode = forms.ChoiceField(
+        label=_("allocation"), choices=RegistrationMode.choices, initial=RegistrationMode.FCFS
+    )
+    opens_at = forms.DateTimeField(label=_("opens"), widget=DATETIME)
+    closes_at = forms.DateTimeField(label=_("closes"), widget=DATETIME)
+
+
+PART_FORMS = {"period": PeriodForm, "course": CourseForm, "window": WindowForm}
+
+
+class ReviewForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment to the school"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )

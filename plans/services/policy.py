@@ -1,0 +1,246 @@
+"""District policy: create from a preset, change (as a new version), freeze.
+
+A policy is never edited in place: every change writes version N+1 with the full rule set
+and an audit event listing what changed. Once any plan of the semester is approved, the
+semester's policy is frozen: the plans were approved against it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, time
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Exists
+from django.utils.translation import gettext as _
+
+from aftercare.audit import record_event
+from aftercare.errors import InvalidInput, NotAllowed
+from aftercare.models import Semester, User
+from aftercare.tenancy import Scope
+from plans.checks import current_policy
+from plans.models import FROZEN_STATUSES, DistrictPolicy, PlanVersion, PolicySeason
+from plans.presets import PRESETS, preset_fields
+
+SEASON_FIELDS = ("name", "start_month", "start_day", "end_month", "end_day", "latest_end_time")
+SKIP_FIELDS = {
+    "id",
+    "public_id",
+    "district",
+    "semester",
+    "version",
+    "preset",
+    "change_note",
+    "created_by",
+    "created_at",
+}
+
+
+def policy_fields() -> list[str]:
+    return [f.name for f in DistrictPolicy._meta.concrete_fields if f.name not in SKIP_FIELDS]
+
+
+def _approved_versions(semester):
+    """The freezing rule: some plan version of the semester has been approved."""
+    return PlanVersion.objects.filter(plan__semester=semester, status__in=FROZEN_STATUSES)
+
+
+def frozen(semester) -> Exists:
+    """The freezing rule as an expression (``semester`` an ``OuterRef``) for lists."""
+    return Exists(_approved_versions(semester))
+
+
+def is_frozen(semester: Semester) -> bool:
+    return _approved_versions(semester).exists()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    return value
+
+
+def _season_rows(policy: DistrictPolicy) -> list[dict]:
+    return [{f: getattr(s, f) for f in SEASON_FIELDS} for s in policy.seasons.all()]
+
+
+def _validate(values: dict, seasons: list[dict]) -> None:
+    errors: dict[str, list[str]] = {}
+    if not values.get("service_weekdays"):
+        errors["service_weekdays"] = [_("Choose at least one service day.")]
+    elif not set(values["service_weekdays"]) <= set(range(7)):
+        errors["service_weekdays"] = [_("Choose valid weekdays.")]
+    if values.get("evening_study_allowed") and not values.get("evening_latest_end_time"):
+        errors["evening_latest_end_time"] = [
+            _("Set the latest end of evening self-study, or do not allow it.")
+        ]
+    for row in values.get("exemptions") or []:
+        percent = row.get("reduction_percent")
+        if not row.get("name") or not isinstance(percent, int) or not 0 <= percent <= 100:
+            errors["exemptions"] = [
+                _("Each exemption needs a name and a reduction between 0 and 100 percent.")
+            ]
+            break
+    if values.get("basic_care_must_be_free") and any(
+        values.get(f)
+        for f in (
+            "basic_cap_per_lesson",
+            "basic_cap_per_hour",
+            "basic_cap_per_month",
+            "basic_cap_per_semester",
+        )
+    ):
+        errors["basic_care_must_be_free"] = [
+            _("Basic care cannot be both free and capped at a fee; clear the caps.")
+        ]
+    for index, season in enumerate(seasons):
+        valid = bool(season.get("name")) and season.get("latest_end_time") is not None
+        try:
+            date(2024, season["start_month"], season["start_day"])
+            date(2024, season["end_month"], season["end_day"])
+        except (KeyError, TypeError, ValueError):
+            valid = False
+        if not valid:
+            errors[f"seasons.{index}"] = [
+                _("Each season needs a name, a valid date range and a latest end time.")
+            ]
+    if errors:
+        raise InvalidInput(fields=errors)
+
+
+def _write_version(
+    *, actor, semester, values: dict, seasons: list[dict], version: int, preset: str, note: str
+) -> DistrictPolicy:
+    policy = DistrictPolicy.objects.create(
+        district_id=semester.district_id,
+        semester=semester,
+        version=version,
+        preset=preset,
+        change_note=note[:200],
+        created_by=actor,
+        **values,
+    )
+    PolicySeason.objects.bulk_create(
+        PolicySeason(district_id=semester.district_id, policy=policy, **season)
+        for season in seasons
+    )
+    return policy
+
+
+def _authorize(actor: User, semester: Semester) -> None:
+    if not Scope(actor).is_official(semester.district_id):
+        raise NotAllowed(_("Only district officials can set the district policy."))
+    if is_frozen(semester):
+        raise NotAllowed(
+            _("The policy of %(semester)s is frozen: plans have been approved under it.")
+            % {"semester": semester},
+            code="policy_frozen",
+        )
+
+
+@transaction.atomic
+def create_policy_from_preset(*, actor: User, semester: Semester, preset: str) -> DistrictPolicy:
+    """Start (or restart) a semester's policy from a named preset, as a new version.
+
+    Errors: NotAllowed (not an official, policy frozen), InvalidInput (unknown preset).
+    """
+    Semester.objects.select_for_update().get(pk=semester.pk)  # one writer per semester
+    _authorize(actor, semester)
+    if preset not in PRESETS:
+        raise InvalidInput(fields={"preset": [_("Choose one of the presets.")]})
+    values, seasons = preset_fields(preset)
+    previous = current_policy(semester)
+    policy = _write_version(
+        actor=actor,
+        semester=semester,
+        values=values,
+        seasons=seasons,
+        version=(previous.version + 1) if previous else 1,
+        preset=preset,
+        note=_("Started from preset: %(name)s") % {"name": PRESETS[preset]["label"]},
+    )
+    record_event(
+        actor=actor,
+        action="policy.created",
+        obj=semester,
+        payload={"version": policy.version, "preset": preset},
+    )
+    return policy
+
+
+@transaction.atomic
+def update_policy(
+    *,
+    actor: User,
+    semester: Semester,
+    changes: dict[str, Any],
+    seasons: list[dict] | None = None,
+    note: str = "",
+) -> DistrictPolicy:
+    """Write version N+1 of the semester's policy with ``changes`` applied.
+
+    ``seasons`` None keeps the current seasons. Returns the current policy unchanged when
+    nothing differs. Errors: NotAllowed (role, frozen), InvalidInput (field messages).
+    """
+    Semester.objects.select_for_update().get(pk=semester.pk)
+    _authorize(actor, semester)
+    previous = current_policy(semester)
+    if previous is None:
+        raise InvalidInput(
+            fields={"preset": [_("Start the policy from a preset first.")]}, code="no_policy"
+        )
+    unknown = set(changes) - set(policy_fields())
+    if unknown:
+        raise InvalidInput(fields={k: [_("Unknown field.")] for k in sorted(unknown)})
+    values = {f: getattr(previous, f) for f in policy_fields()}
+    values.update(changes)
+    if isinstance(values.get("service_weekdays"), list | tuple):
+        values["service_weekdays"] = sorted(set(values["service_weekdays"]))
+    old_seasons = _season_rows(previous)
+    new_seasons = (
+        old_seasons if seasons is None else [{f: s.get(f) for f in SEASON_FIELDS} for s in seasons]
+    )
+    _validate(values, new_seasons)
+    diff = {
+        f: [_jsonable(getattr(previous, f)), _jsonable(values[f])]
+        for f in policy_fields()
+        if getattr(previous, f) != values[f]
+    }
+    if new_seasons != old_seasons:
+        diff["seasons"] = [
+            [{k: _jsonable(v) for k, v in s.items()} for s in old_seasons],
+            [{k: _jsonable(v) for k, v in s.items()} for s in new_seasons],
+        ]
+    if not diff:
+        return previous
+    policy = _write_version(
+        actor=actor,
+        semester=semester,
+        values=values,
+        seasons=new_seasons,
+        version=previous.version + 1,
+        preset=previous.preset,
+        note=note,
+    )
+    record_event(
+        actor=actor,
+        action="policy.changed",
+        obj=semester,
+        payload={"version": policy.version, "changes": diff, "note": note[:200]},
+    )
+    return policy
+
+
+def policy_diff(old: DistrictPolicy, new: DistrictPolicy) -> dict[str, tuple[Any, Any]]:
+    """Field → (old, new) for the fields that differ between two versions."""
+    out = {
+        f: (getattr(old, f), getattr(new, f))
+        for f in policy_fields()
+        if getattr(old, f) != getattr(new, f)
+    }
+    if _season_rows(old) != _season_rows(new):
+        out["seasons"] = (_season_rows(old), _season_rows(new))
+    return out

@@ -1,0 +1,158 @@
+"""District policy pages: start from a preset, read, change (new version), history."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from aftercare.errors import DomainError
+from aftercare.models import MANAGER_ROLES, Role, Semester
+from aftercare.tenancy import get_visible_or_404
+from aftercare.views.core import apply_domain_error, current_district, roles_required
+from plans.checks import current_policy
+from plans.forms import POLICY_GROUPS, PolicyForm, PresetForm, SeasonFormSet
+from plans.models import DistrictPolicy
+from plans.presets import PRESETS
+from plans.services import policy as policy_services
+
+STAFF_READERS = {Role.DISTRICT_OFFICIAL, *MANAGER_ROLES}
+
+
+def _semester_for_policy(request, semester_id) -> Semester:
+    semester = get_visible_or_404(Semester, request.scope, public_id=semester_id)
+    if not request.scope.roles & STAFF_READERS:
+        raise PermissionDenied
+    return semester
+
+
+@roles_required(Role.DISTRICT_OFFICIAL)
+def policy_index(request):
+    district = current_district(request)
+    semesters = list(
+        Semester.objects.visible_to(request.scope)
+        .filter(district=district)
+        .annotate(is_frozen=policy_services.frozen(OuterRef("pk")))
+    )
+    latest = {}
+    for policy in DistrictPolicy.objects.filter(semester__in=semesters).order_by("version"):
+        latest[policy.semester_id] = policy
+    rows = [(s, latest.get(s.pk), s.is_frozen) for s in semesters]
+    return render(request, "policy/index.html", {"rows": rows, "nav": "policy"})
+
+
+def _display_groups(policy: DistrictPolicy):
+    form = PolicyForm(instance=policy)
+    groups = []
+    for title, names in POLICY_GROUPS:
+        rows = []
+        for name in names:
+            field = DistrictPolicy._meta.get_field(name)
+            value = getattr(policy, name)
+            if name == "service_weekdays":
+                labels = dict(form.fields[name].choices)
+                value = "、".join(str(labels[d]) for d in value)
+            elif name == "exemptions":
+                value = "；".join(f"{e['name']} {e['reduction_percent']}%" for e in value)
+            elif field.choices and name != "prohibitions":
+                value = getattr(policy, f"get_{name}_display")()
+            rows.append((name, field.verbose_name, value))
+        groups.append((title, rows))
+    return groups
+
+
+@login_required
+def policy_detail(request, semester_id):
+    semester = _semester_for_policy(request, semester_id)
+    policy = current_policy(semester)
+    can_edit = request.scope.is_official(semester.district_id)
+    frozen = policy_services.is_frozen(semester)
+    preset_form = PresetForm(request.POST or None) if can_edit and not frozen else None
+    if request.method == "POST":
+        if preset_form is None:
+            raise PermissionDenied
+        if preset_form.is_valid():
+            try:
+                policy_services.create_policy_from_preset(
+                    actor=request.user, semester=semester, preset=preset_form.cleaned_data["preset"]
+                )
+            except DomainError as err:
+                apply_domain_error(preset_form, err)
+            else:
+                messages.success(request, _("Policy started from the preset."))
+                return redirect("policy_detail", semester.public_id)
+    versions = list(
+        DistrictPolicy.objects.filter(semester=semester)
+        .select_related("created_by")
+        .prefetch_related("seasons")
+        .order_by("-version")
+    )
+    labels = {f.name: f.verbose_name for f in DistrictPolicy._meta.fields}
+    history = []
+    for index, newer in enumerate(versions):
+        older = versions[index + 1] if index + 1 < len(versions) else None
+        diff = policy_services.policy_diff(older, newer) if older else {}
+        history.append((newer, [(labels.get(k, _("seasons")), a, b) for k, (a, b) in diff.items()]))
+    return render(
+        request,
+        "policy/detail.html",
+        {
+            "semester": semester,
+            "policy": policy,
+            "groups": _display_groups(policy) if policy else [],
+            "can_edit": can_edit and not frozen,
+            "frozen": frozen,
+            "preset_form": preset_form,
+            "presets": PRESETS,
+            "history": history,
+            "nav": "policy",
+        },
+    )
+
+
+@login_required
+def policy_edit(request, semester_id):
+    semester = _semester_for_policy(request, semester_id)  # 404 before any role check
+    if not request.scope.is_official(semester.district_id):
+        raise PermissionDenied
+    policy = current_policy(semester)
+    if policy is None:
+        return redirect("policy_detail", semester.public_id)
+    if policy_services.is_frozen(semester):
+        messages.error(request, _("The policy is frozen: plans have been approved under it."))
+        return redirect("policy_detail", semester.public_id)
+    seasons_initial = [
+        {f: getattr(s, f) for f in policy_services.SEASON_FIELDS} for s in policy.seasons.all()
+    ]
+    form = PolicyForm(request.POST or None, instance=policy)
+    seasons = SeasonFormSet(request.POST or None, initial=seasons_initial, prefix="season")
+    if request.method == "POST" and form.is_valid() and seasons.is_valid():
+        season_rows = [
+            {k: v for k, v in f.cleaned_data.items() if k != "DELETE"}
+            for f in seasons.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        try:
+            new = policy_services.update_policy(
+                actor=request.user,
+                semester=semester,
+                changes=form.changes(),
+                seasons=season_rows,
+                note=form.cleaned_data["change_note"],
+            )
+        except DomainError as err:
+            apply_domain_error(form, err)
+        else:
+            if new.pk == policy.pk:
+                messages.info(request, _("Nothing changed."))
+            else:
+                messages.success(request, _("Saved as version %(n)d.") % {"n": new.version})
+            return redirect("policy_detail", semester.public_id)
+    return render(
+        request,
+        "policy/edit.html",
+        {"semester": semester, "policy": policy, "form": form, "seasons": seasons, "nav": "policy"},
+    )
