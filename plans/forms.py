@@ -83,6 +83,7 @@ POLICY_GROUPS = [
             "teacher_pay_cap_per_lesson",
             "teacher_pay_cap_per_hour",
             "teacher_paid_lessons_per_day",
+            "teacher_paid_lessons_per_week",
         ],
     ),
     (
@@ -93,6 +94,8 @@ POLICY_GROUPS = [
             "groups_per_manager",
             "manager_remainder_threshold",
             "max_basic_group_size",
+            "group_merge_threshold",
+            "merge_within_stage_only",
             "min_extended_course_size",
         ],
     ),

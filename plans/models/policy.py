@@ -98,6 +98,9 @@ class DistrictPolicy(models.Model):
     teacher_paid_lessons_per_day = models.PositiveSmallIntegerField(
         _("paid lessons per teacher per day"), null=True, blank=True
     )
+    teacher_paid_lessons_per_week = models.PositiveSmallIntegerField(
+        _("paid lessons per teacher per week"), null=True, blank=True
+    )
 
     # Staffing and group sizes
     students_per_teacher = models.PositiveSmallIntegerField(
@@ -119,6 +122,14 @@ class DistrictPolicy(models.Model):
     )
     max_basic_group_size = models.PositiveSmallIntegerField(
         _("maximum basic care group size"), default=40, validators=[MinValueValidator(1)]
+    )
+    group_merge_threshold = models.PositiveSmallIntegerField(
+        _("a class with fewer participants merges into another group"),
+        default=30,
+        help_text=_("A class at or above this size forms its own basic-care group."),
+    )
+    merge_within_stage_only = models.BooleanField(
+        _("small classes merge only within their stage (1–2, 3–4, 5–6)"), default=False
     )
     min_extended_course_size = models.PositiveSmallIntegerField(
         _("minimum size to open an extended course"), default=15
