@@ -12,7 +12,6 @@ from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from aftercare import services
@@ -38,6 +37,7 @@ from aftercare.models import (
     Semester,
 )
 from aftercare.tenancy import get_visible_or_404, scope_for
+from aftercare.throttling import ScopedRateThrottle
 
 # --------------------------------------------------------------------------- serializers
 

@@ -7,7 +7,10 @@ class AftercareConfig(AppConfig):
     verbose_name = _("After-school services")
 
     def ready(self):
-        from aftercare import registry
+        from aftercare import (
+            checks,  # noqa: F401 - registers the system checks
+            registry,
+        )
         from aftercare.context_processors import kernel_nav
 
         registry.register_nav(0, kernel_nav)

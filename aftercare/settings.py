@@ -7,6 +7,7 @@ Environment:
     DEBUG          "1" for development pages and tracebacks
     ALLOWED_HOSTS  comma-separated
     DEMO_MODE      "1" shows the demo logins on the login page
+    TRUSTED_PROXIES  comma-separated proxy addresses/networks whose X-Forwarded-For counts
 """
 
 from datetime import timedelta
@@ -111,12 +112,17 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks, comma-
+# separated); empty: REMOTE_ADDR is the client. See aftercare/net.py.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+
 # Login throttling (django-axes): 5 failures per user name and address lock for 15 minutes.
 AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(env("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "aftercare.auth.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "aftercare.net.client_ip"
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "zh-hans"
@@ -182,6 +188,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "aftercare.api_conf.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": "10/min"},
+    # Throttles take the client address from aftercare.net (aftercare.throttling); a stock
+    # DRF throttle then still never believes X-Forwarded-For.
+    "NUM_PROXIES": 0,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {

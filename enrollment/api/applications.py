@@ -30,6 +30,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
+from aftercare import net
 from aftercare.api_base import ERROR_RESPONSES, ERROR_SCHEMA, ScopedViewSetMixin
 from aftercare.tenancy import get_visible_or_404, scope_for
 from enrollment.models import (
@@ -49,7 +50,7 @@ WRITE_ERRORS = {**ERROR_RESPONSES, **CONFLICT}
 
 
 def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return net.client_ip(request)
 
 
 # --------------------------------------------------------------------------- serializers

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
+from aftercare import net
 from aftercare.api_base import ERROR_RESPONSES, ScopedViewSetMixin
 from aftercare.errors import NotAllowed
 from aftercare.tenancy import get_visible_or_404, scope_for
@@ -81,7 +82,7 @@ class RegisterView(APIView):
             student=student,
             info=info,
             channel=Channel.API,
-            ip=request.META.get("REMOTE_ADDR"),
+            ip=net.client_ip(request),
         )
 
     @extend_schema(

@@ -14,7 +14,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from aftercare import rules
+from aftercare import net, rules
 from aftercare.api_base import ERROR_RESPONSES, ERROR_SCHEMA, ScopedReadOnlyViewSet
 from aftercare.audit import record_event
 from aftercare.errors import NotAllowed
@@ -102,7 +102,7 @@ class StudentViewSet(ScopedReadOnlyViewSet):
 
 
 def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return net.client_ip(request)
 
 
 RATE_LIMITED = {429: OpenApiResponse(ERROR_SCHEMA, description="Rate limit reached")}

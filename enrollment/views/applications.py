@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
+from aftercare import net
 from aftercare.errors import DomainError
 from aftercare.models import Role, School, SchoolClass
 from aftercare.tenancy import get_visible_or_404
@@ -49,7 +50,7 @@ PAGE_SIZE = 50
 
 
 def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return net.client_ip(request)
 
 
 def user_agent(request) -> str:

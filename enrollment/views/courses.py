@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from aftercare import net
 from aftercare.errors import DomainError
 from aftercare.models import Role
 from aftercare.tenancy import get_visible_or_404
@@ -26,7 +27,7 @@ from plans.models import Course
 
 
 def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+    return net.client_ip(request)
 
 
 @roles_required(Role.PARENT)

@@ -17,6 +17,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from aftercare import net
 from aftercare import rules as core_rules
 from aftercare.audit import record_event
 from aftercare.auth import normalize_login
@@ -44,7 +45,7 @@ MAX_ERRORS_SHOWN = 500
 
 
 def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return net.client_ip(request)
 
 
 def masked(mobile: str) -> str:
