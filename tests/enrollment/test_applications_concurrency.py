@@ -22,6 +22,7 @@ from aftercare.models import Notification
 from enrollment.models import Application, ApplicationStatus
 from enrollment.selectors.applications import BULK_DEFAULT
 from enrollment.services import applications as services
+from enrollment.services.applications import approval
 from tests.conftest import build_world
 from tests.enrollment.test_applications_fixtures import build_apps
 from tests.factories import GuardianshipFactory, ParentUserFactory
@@ -91,7 +92,7 @@ def test_a_naive_bulk_approval_approves_twice_when_clicks_overlap(waiting):
 def test_overlapping_bulk_approvals_approve_each_application_once(waiting, monkeypatch):
     apps, batch = waiting
     principal, admin, plan = apps.user("principal_a1"), apps.user("admin_a1"), apps.plans["a1"]
-    real_lock = services._lock_plan
+    real_lock = approval._lock_plan
     both_arrived = threading.Barrier(2)
 
     def lock_together(plan):
@@ -100,7 +101,7 @@ def test_overlapping_bulk_approvals_approve_each_application_once(waiting, monke
         time.sleep(0.2)  # hold it: the other click is now waiting on the row lock
         return locked
 
-    monkeypatch.setattr(services, "_lock_plan", lock_together)
+    monkeypatch.setattr(approval, "_lock_plan", lock_together)
     results, errors = in_threads(
         lambda: services.approve_applications(actor=principal, plan=plan),
         lambda: services.approve_applications(actor=admin, plan=plan),
@@ -117,14 +118,14 @@ def test_overlapping_bulk_approvals_approve_each_application_once(waiting, monke
 def test_the_same_batch_clicked_twice_is_refused_the_second_time(waiting, monkeypatch):
     apps, _batch = waiting
     principal, plan = apps.user("principal_a1"), apps.plans["a1"]
-    real_lock = services._lock_plan
+    real_lock = approval._lock_plan
     both_arrived = threading.Barrier(2)
 
     def lock_together(plan):
         both_arrived.wait()
         return real_lock(plan)
 
-    monkeypatch.setattr(services, "_lock_plan", lock_together)
+    monkeypatch.setattr(approval, "_lock_plan", lock_together)
 
     def click():
         return services.approve_applications(

@@ -1,0 +1,144 @@
+"""The class review (班级审核) by the homeroom teacher."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aftercare.audit import record_event
+from aftercare.errors import Conflict, InvalidInput
+from aftercare.models import User
+from enrollment.models import (
+    Application,
+    ApplicationStatus,
+)
+from enrollment.selectors.applications import (
+    REVIEWABLE,
+)
+from enrollment.services.applications.common import (
+    REASON_MAX,
+    Decision,
+    _Inbox,
+    _lock,
+    _managers,
+    _require_reviewer,
+    _text,
+    _to_family,
+    school_url,
+)
+
+# --------------------------------------------------------------------------- class review
+
+
+@transaction.atomic
+def review_application(
+    *,
+    actor: User,
+    application: Application,
+    decision: str,
+    note: str = "",
+    needs_accompaniment: bool = False,
+    now: datetime | None = None,
+) -> Application:
+    """The class review (班级审核) by the class's homeroom teacher (or a school manager):
+
+    * ``approve`` → ``class_approved`` (note optional);
+    * ``flag`` → ``flagged``, for the school to look at: a note, or ``needs_accompaniment``
+      (the child needs a parent's accompaniment), is required;
+    * ``reject`` → ``rejected`` with the reason (``note``, required), shown to the family.
+
+    A review may be revised until the school has approved the application. Audited as
+    ``application.class_approved`` / ``flagged`` / ``rejected``; the guardians are told, and
+    for a flag the school's managers too.
+
+    Errors: NotAllowed (another class's teacher), InvalidInput (decision, note),
+    Conflict ``already_decided``.
+    """
+    now = now or timezone.now()
+    if decision not in Decision.CHOICES:
+        raise InvalidInput(fields={"decision": [_("Choose approve, flag or reject.")]})
+    app = _lock(application)
+    _require_reviewer(actor, app)
+    if app.status not in REVIEWABLE:
+        raise Conflict(
+            _("This application is already %(status)s; the class review is closed.")
+            % {"status": app.get_status_display()},
+            code="already_decided",
+        )
+    if decision == Decision.REJECT:
+        note = _text(
+            note, name="note", limit=REASON_MAX, required=_("Give the reason for the rejection.")
+        )
+    elif decision == Decision.FLAG:
+        note = _text(
+            note,
+            name="note",
+            limit=REASON_MAX,
+            required=None if needs_accompaniment else _("Say what the school should look at."),
+        )
+    else:
+        note = _text(note, name="note", limit=REASON_MAX)
+    status = {
+        Decision.APPROVE: ApplicationStatus.CLASS_APPROVED,
+        Decision.FLAG: ApplicationStatus.FLAGGED,
+        Decision.REJECT: ApplicationStatus.REJECTED,
+    }[decision]
+    previous = app.status
+    app.status = status
+    app.class_reviewed_by = actor
+    app.class_reviewed_at = now
+    app.review_note = "" if decision == Decision.REJECT else note
+    app.rejection_reason = note if decision == Decision.REJECT else ""
+    app.needs_accompaniment = bool(needs_accompaniment) and decision != Decision.REJECT
+    app.save(
+        update_fields=[
+            "status",
+            "class_reviewed_by",
+            "class_reviewed_at",
+            "review_note",
+            "rejection_reason",
+            "needs_accompaniment",
+            "updated_at",
+        ]
+    )
+    record_event(
+        actor=actor,
+        action=f"application.{status}",
+        obj=app,
+        payload={
+            "from": previous,
+            "note": note,
+            "needs_accompaniment": app.needs_accompaniment,
+        },
+    )
+    name = app.student.name
+    with _Inbox() as inbox:
+        if decision == Decision.APPROVE:
+            title = _("%(student)s: the class teacher approved the application") % {"student": name}
+            body = _("The school approves the applications next.")
+        elif decision == Decision.FLAG:
+            title = _("%(student)s: the class teacher added a note for the school") % {
+                "student": name
+            }
+            body = note
+        else:
+            title = _("%(student)s: the application was rejected") % {"student": name}
+            body = _("Reason: %(reason)s") % {"reason": note}
+        if app.needs_accompaniment:
+            body = (body + "\n" if body else "") + _(
+                "The child needs a parent's accompaniment during the service."
+            )
+        _to_family(inbox, app, title, body)
+        if decision == Decision.FLAG:
+            inbox.add(
+                _managers(app.school_id),
+                district=app.school.district,
+                title=_("%(class)s: %(student)s's application was flagged")
+                % {"class": app.student.school_class.name, "student": name},
+                body=note,
+                url=school_url(app, ApplicationStatus.FLAGGED),
+            )
+    return app
