@@ -5,6 +5,10 @@ every ``Violation`` (rule, the plan's value, the limit, a Chinese message, and w
 plan it happens) and the ``Figures``: sessions per grade and per course over the semester's
 calendar, fee per student per semester, and which caps are exceeded.
 
+Every count and fee comes from the plan calendar (``plans.calendar``), the computation that
+session generation, billing and refunds use too; this module only compares them with the
+policy. ``check_plan`` is the pure entry point (everything loaded), ``evaluate`` the loader.
+
 Violations of kind ``policy`` break a district rule; kind ``incomplete`` means the plan lacks
 something it needs before review. Both block submission.
 """
@@ -13,8 +17,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, time
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date, datetime, time
+from decimal import Decimal
 from itertools import pairwise
 
 from django.utils import timezone
@@ -22,6 +26,14 @@ from django.utils.translation import gettext as _
 
 from aftercare.calendar import SchoolDay, school_days
 from aftercare.models import GRADE_NAMES, WEEKDAYS, grades_label
+from plans.calendar import (
+    CENT,
+    DEFAULT_LESSON_MINUTES,
+    PlanCalendar,
+    build_calendar,
+    minutes_between,
+    yuan,
+)
 from plans.models import (
     Course,
     DistrictPolicy,
@@ -31,21 +43,26 @@ from plans.models import (
     ServicePeriod,
     WindowKind,
 )
+from plans.selectors import current_policy
 
-CENT = Decimal("0.01")
+__all__ = [
+    "CENT",
+    "Evaluation",
+    "Figures",
+    "Violation",
+    "check_plan",
+    "current_policy",
+    "evaluate",
+    "minutes_between",
+    "school_grades",
+    "yuan",
+]
+
 WEEKDAY_NAMES = dict(WEEKDAYS)
-
-
-def yuan(value: Decimal | None) -> Decimal:
-    return (value or Decimal(0)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def hhmm(value: time) -> str:
     return value.strftime("%H:%M")
-
-
-def minutes_between(start: time, end: time) -> int:
-    return (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
 
 
 @dataclass(frozen=True)
@@ -89,6 +106,7 @@ class GradeFigures:
     sessions: int = 0
     minutes: int = 0
     lessons: int = 0
+    months: int = 0
     fee: Decimal = Decimal("0.00")
     caps: list[CapCheck] = field(default_factory=list)
 
@@ -109,6 +127,8 @@ class GradeFigures:
 class CourseFigures:
     course: Course
     sessions: int = 0
+    lessons: int = 0
+    minutes: int = 0
     lessons_per_session: int = 0
     fee: Decimal = Decimal("0.00")
     caps: list[CapCheck] = field(default_factory=list)
@@ -156,29 +176,30 @@ class Evaluation:
         return [v for v in self.violations if v.kind == "incomplete"]
 
 
-def current_policy(semester) -> DistrictPolicy | None:
-    return (
-        DistrictPolicy.objects.filter(semester=semester)
-        .prefetch_related("seasons")
-        .order_by("-version")
-        .first()
-    )
-
-
 class _Checker:
-    def __init__(self, version: PlanVersion, policy: DistrictPolicy | None, school_grades):
-        plan = version.plan
+    def __init__(
+        self,
+        *,
+        version: PlanVersion,
+        semester,
+        policy: DistrictPolicy | None,
+        seasons: list[PolicySeason],
+        school_grades,
+        periods: list[ServicePeriod],
+        courses: list[Course],
+        windows: list,
+        calendar: PlanCalendar,
+    ):
         self.version = version
         self.policy = policy
-        self.semester = plan.semester
-        self.school = plan.school
+        self.semester = semester
         self.school_grades = sorted(set(school_grades))
-        self.periods: list[ServicePeriod] = list(version.periods.all())
-        self.courses: list[Course] = list(version.courses.all())
-        self.windows = list(version.windows.all())
-        self.seasons: list[PolicySeason] = list(policy.seasons.all()) if policy else []
-        self.days: list[SchoolDay] = school_days(self.semester, self.school)
-        self.months = len({(d.date.year, d.date.month) for d in self.days})
+        self.periods = periods
+        self.courses = courses
+        self.windows = windows
+        self.seasons = seasons
+        self.calendar = calendar
+        self.days: list[SchoolDay] = calendar.days
         self.out: list[Violation] = []
 
     # ----------------------------------------------------------------- helpers
@@ -192,30 +213,13 @@ class _Checker:
                 return season.latest_end_time, season.name
         return self.policy.latest_end_time, ""
 
-    def effective(self, grade: int, day: SchoolDay) -> list[ServicePeriod]:
-        seasonal = [
-            p
-            for p in self.periods
-            if p.is_seasonal
-            and grade in p.grades
-            and day.weekday in p.weekdays
-            and p.valid_from <= day.date <= p.valid_until
-        ]
-        if seasonal:
-            return seasonal
-        return [
-            p
-            for p in self.periods
-            if not p.is_seasonal and grade in p.grades and day.weekday in p.weekdays
-        ]
-
-    def check_end_times(self, section, item_id, label, end_time, days) -> None:
-        """One violation per distinct limit that ``end_time`` exceeds on ``days``."""
+    def check_end_times(self, section, item_id, label, end_time, dates: list[date]) -> None:
+        """One violation per distinct limit that ``end_time`` exceeds on ``dates``."""
         if self.policy is None:
             return
         reported: set[time] = set()
-        for day in days:
-            cap, season = self.cap_for(day.date)
+        for day in dates:
+            cap, season = self.cap_for(day)
             if end_time > cap and cap not in reported:
                 reported.add(cap)
                 where = f"{label}（{season}）" if season else label
@@ -249,7 +253,7 @@ class _Checker:
     # ----------------------------------------------------------------- sections
 
     def run(self) -> Evaluation:
-        figures = Figures(school_days=len(self.days), months=self.months)
+        figures = Figures(school_days=len(self.days), months=self.calendar.months)
         if self.policy is None:
             self.add(
                 "no_policy",
@@ -297,7 +301,7 @@ class _Checker:
                 )
                 continue
             self.check_weekdays("periods", p.pk, label, p.weekdays)
-            days = [d for d in self.days if any(p in self.effective(g, d) for g in p.grades)]
+            days = self.calendar.period_dates(p.pk, p.grades)
             if not days:
                 self.add(
                     "period_never_applies",
@@ -325,37 +329,40 @@ class _Checker:
     def check_grades(self) -> list[GradeFigures]:
         policy = self.policy
         out = []
-        lesson_minutes = policy.lesson_minutes
+        calendar = self.calendar
         for grade in self.school_grades:
-            fig = GradeFigures(grade=grade)
+            totals = calendar.grade_totals(grade)
+            fig = GradeFigures(
+                grade=grade,
+                sessions=totals.sessions,
+                minutes=totals.minutes,
+                lessons=totals.lessons,
+                months=totals.months,
+            )
             label = str(GRADE_NAMES[grade])
-            missing_weekdays: set[int] = set()
+            served = calendar.grade_days(grade)
+            missing_weekdays = {
+                day.weekday
+                for day in self.days
+                if day.date not in served and day.weekday in policy.service_weekdays
+            }
             overlap_reported = False
-            shortest: int | None = None
-            for day in self.days:
-                periods = self.effective(grade, day)
-                if not periods:
-                    if day.weekday in policy.service_weekdays:
-                        missing_weekdays.add(day.weekday)
-                    continue
-                ordered = sorted(periods, key=lambda p: p.start_time)
-                for a, b in pairwise(ordered):
-                    if b.start_time < a.end_time and not overlap_reported:
+            for slots in served.values():
+                for a, b in pairwise(slots):  # in start order
+                    if b.start < a.end and not overlap_reported:
                         overlap_reported = True
                         self.add(
                             "periods_overlap",
                             "periods",
                             _("%(grade)s: two periods overlap on %(day)s")
-                            % {"grade": label, "day": WEEKDAY_NAMES[day.weekday]},
+                            % {"grade": label, "day": WEEKDAY_NAMES[b.weekday]},
                             kind="incomplete",
-                            item_id=b.pk,
+                            item_id=b.period_id,
                             field="start_time",
                         )
-                minutes = sum(minutes_between(p.start_time, p.end_time) for p in periods)
-                fig.sessions += 1
-                fig.minutes += minutes
-                fig.lessons += minutes // lesson_minutes
-                shortest = minutes if shortest is None else min(shortest, minutes)
+            shortest = min(
+                (sum(s.minutes for s in slots) for slots in served.values()), default=None
+            )
             if fig.sessions == 0:
                 self.add(
                     "grade_not_served",
@@ -393,33 +400,21 @@ class _Checker:
                     value=str(shortest),
                     limit=str(policy.min_minutes_per_day),
                 )
-            fig.fee = self.basic_fee(fig)
+            fig.fee = calendar.basic_fee(grade)
             fig.caps = self.basic_caps(fig)
             out.append(fig)
         self.check_basic_fee(out)
         return out
 
-    def basic_fee(self, fig: GradeFigures) -> Decimal:
-        v = self.version
-        amount = v.basic_fee_amount or Decimal(0)
-        if v.basic_fee_unit == FeeUnit.FREE or fig.sessions == 0:
-            return Decimal("0.00")
-        if v.basic_fee_unit == FeeUnit.PER_LESSON:
-            return yuan(amount * fig.lessons)
-        if v.basic_fee_unit == FeeUnit.PER_HOUR:
-            return yuan(amount * Decimal(fig.minutes) / 60)
-        if v.basic_fee_unit == FeeUnit.PER_MONTH:
-            return yuan(amount * self.months)
-        return yuan(amount)
-
-    def _caps(self, fee, lessons, minutes, per_lesson, per_hour, per_month, per_semester):
+    @staticmethod
+    def _caps(fee, lessons, minutes, months, per_lesson, per_hour, per_month, per_semester):
         caps = []
         if per_lesson is not None and lessons:
             caps.append(CapCheck(_("per lesson"), yuan(fee / lessons), per_lesson))
         if per_hour is not None and minutes:
             caps.append(CapCheck(_("per hour"), yuan(fee * 60 / minutes), per_hour))
-        if per_month is not None and self.months:
-            caps.append(CapCheck(_("per month"), yuan(fee / self.months), per_month))
+        if per_month is not None and months:
+            caps.append(CapCheck(_("per month"), yuan(fee / months), per_month))
         if per_semester is not None:
             caps.append(CapCheck(_("per semester"), yuan(fee), per_semester))
         return caps
@@ -430,6 +425,7 @@ class _Checker:
             fig.fee,
             fig.lessons,
             fig.minutes,
+            fig.months,
             p.basic_cap_per_lesson,
             p.basic_cap_per_hour,
             p.basic_cap_per_month,
@@ -510,16 +506,21 @@ class _Checker:
         out = []
         for c in self.courses:
             label = _("Course “%(name)s”") % {"name": c.name}
-            fig = CourseFigures(course=c)
-            duration = minutes_between(c.start_time, c.end_time)
-            fig.lessons_per_session = max(1, duration // p.lesson_minutes)
-            days = [d for d in self.days if d.weekday in c.weekdays]
-            fig.sessions = len(days)
-            fig.fee = yuan(c.fee_per_lesson * fig.lessons_per_session * fig.sessions)
+            totals = self.calendar.course_totals(c.pk)
+            fig = CourseFigures(
+                course=c,
+                sessions=totals.sessions,
+                lessons=totals.lessons,
+                minutes=totals.minutes,
+                lessons_per_session=self.calendar.lessons_per_session(c.pk),
+                fee=self.calendar.course_fee(c.pk),
+            )
+            days = [s.date for s in self.calendar.course_slots(c.pk)]
             fig.caps = self._caps(
                 fig.fee,
-                fig.lessons_per_session * fig.sessions,
-                duration * fig.sessions,
+                totals.lessons,
+                totals.minutes,
+                totals.months,
                 p.extended_cap_per_lesson,
                 p.extended_cap_per_hour,
                 p.extended_cap_per_month,
@@ -711,6 +712,39 @@ def school_grades(school) -> list[int]:
     return sorted(set(school.classes.values_list("grade", flat=True)))
 
 
+def check_plan(
+    *,
+    version: PlanVersion,
+    semester,
+    policy: DistrictPolicy | None,
+    seasons: list[PolicySeason],
+    grades: list[int],
+    periods: list[ServicePeriod],
+    courses: list[Course],
+    windows: list,
+    days: list[SchoolDay],
+) -> Evaluation:
+    """Violations and figures from loaded inputs (pure: no database access)."""
+    calendar = build_calendar(
+        version=version,
+        periods=periods,
+        courses=courses,
+        lesson_minutes=policy.lesson_minutes if policy else DEFAULT_LESSON_MINUTES,
+        days=days,
+    )
+    return _Checker(
+        version=version,
+        semester=semester,
+        policy=policy,
+        seasons=seasons,
+        school_grades=grades,
+        periods=periods,
+        courses=courses,
+        windows=windows,
+        calendar=calendar,
+    ).run()
+
+
 def evaluate(
     version: PlanVersion, policy: DistrictPolicy | None = None, grades: list[int] | None = None
 ) -> Evaluation:
@@ -720,7 +754,17 @@ def evaluate(
         policy = current_policy(plan.semester)
     if grades is None:
         grades = school_grades(plan.school)
-    return _Checker(version, policy, grades).run()
+    return check_plan(
+        version=version,
+        semester=plan.semester,
+        policy=policy,
+        seasons=list(policy.seasons.all()) if policy else [],
+        grades=grades,
+        periods=list(version.periods.all()),
+        courses=list(version.courses.all()),
+        windows=list(version.windows.all()),
+        days=school_days(plan.semester, plan.school),
+    )
 
 
 def violations_by_item(evaluation: Evaluation) -> dict[tuple[str, int | None], list[Violation]]:
