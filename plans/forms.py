@@ -100,6 +100,15 @@ POLICY_GROUPS = [
         ],
     ),
     (
+        _("Attendance and pickup"),
+        [
+            "late_pickup_grace_minutes",
+            "unexcused_absence_flag_count",
+            "unexcused_absence_window_days",
+            "warnings_before_dismissal",
+        ],
+    ),
+    (
         _("Exemptions, refunds and oversight"),
         [
             "exemptions",

@@ -135,6 +135,24 @@ class DistrictPolicy(models.Model):
         _("minimum size to open an extended course"), default=15
     )
 
+    # Attendance and pickup
+    late_pickup_grace_minutes = models.PositiveSmallIntegerField(
+        _("pickup grace after the end of service (minutes)"),
+        default=10,
+        help_text=_("A child picked up later than this counts as a late pickup."),
+    )
+    unexcused_absence_flag_count = models.PositiveSmallIntegerField(
+        _("unexcused absences that flag a child"),
+        default=3,
+        validators=[MinValueValidator(1)],
+    )
+    unexcused_absence_window_days = models.PositiveSmallIntegerField(
+        _("counted over this many days"), default=30, validators=[MinValueValidator(1)]
+    )
+    warnings_before_dismissal = models.PositiveSmallIntegerField(
+        _("recorded warnings before a child may be dismissed (劝退)"), default=2
+    )
+
     # Exemptions, refunds, oversight
     exemptions = models.JSONField(
         _("exemption categories"),
