@@ -4,7 +4,7 @@ against the district policy, and the workflow (submit, approve, return, publish,
 Readers are district officials (their district's plans) and principals / school
 administrators (their schools' plans); teachers and parents get 403. Every write goes
 through one service of ``aftercare.services.plans``, which checks the role and the
-version's state (403 ``version_locked`` once approved).
+version's state (409 ``version_locked`` once submitted or approved).
 """
 
 from __future__ import annotations
@@ -87,14 +87,15 @@ WORKFLOW_ERRORS = {
     409: OpenApiResponse(
         ERROR_SCHEMA,
         description="The version is not in the state this step needs "
-        "(``not_submitted``, ``not_approved``).",
+        "(``not_submitted``, ``not_approved``, ``version_locked``, ``open_version``, "
+        "``nothing_to_amend``).",
     ),
 }
 EDIT_ERRORS = {
     **ERROR_RESPONSES,
-    403: OpenApiResponse(
+    409: OpenApiResponse(
         ERROR_SCHEMA,
-        description="Wrong role, or ``version_locked``: the working version is submitted, "
+        description="``version_locked``: the working version is submitted, "
         "approved or published (start an amendment).",
     ),
 }

@@ -14,7 +14,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from aftercare.api_base import ERROR_RESPONSES, ScopedViewSetMixin, created
+from aftercare.api_base import ERROR_RESPONSES, ERROR_SCHEMA, ScopedViewSetMixin, created
 from aftercare.tenancy import scope_for
 from plans.api.common import UUID_RE, policy_districts, require_policy_reader
 from plans.api.serializers import (
@@ -27,6 +27,13 @@ from plans.api.serializers import (
 from plans.models import DistrictPolicy, PolicySeason
 from plans.presets import PRESETS, preset_fields
 from plans.services import policy as policy_services
+
+FROZEN_ERRORS = {
+    **ERROR_RESPONSES,
+    409: OpenApiResponse(
+        ERROR_SCHEMA, description="``policy_frozen``: a plan of the semester is approved."
+    ),
+}
 
 
 def _jsonable(value: Any) -> Any:
@@ -85,7 +92,7 @@ class PolicyViewSet(
     """District policies, every version, for officials and school leaders of the district.
 
     A policy is never edited in place: ``change`` writes version N+1 of the semester's
-    policy. Once a plan of the semester is approved the policy is frozen (403,
+    policy. Once a plan of the semester is approved the policy is frozen (409,
     ``policy_frozen``).
     """
 
@@ -123,12 +130,12 @@ class PolicyViewSet(
         return PolicySerializer(self.get_queryset().get(pk=policy.pk)).data
 
     @extend_schema(
-        request=PolicyCreateSerializer, responses={201: PolicySerializer, **ERROR_RESPONSES}
+        request=PolicyCreateSerializer, responses={201: PolicySerializer, **FROZEN_ERRORS}
     )
     def create(self, request):
         """Start (or restart) a semester's policy from a preset, as a new version.
 
-        District officials only; refused with 403 ``policy_frozen`` once a plan of the
+        District officials only; refused with 409 ``policy_frozen`` once a plan of the
         semester is approved.
         """
         serializer = PolicyCreateSerializer(data=request.data, context={"request": request})
@@ -147,7 +154,7 @@ class PolicyViewSet(
             200: OpenApiResponse(
                 PolicySerializer, description="Nothing differed: the current version"
             ),
-            **ERROR_RESPONSES,
+            **FROZEN_ERRORS,
         },
     )
     @action(detail=True, methods=["post"])
@@ -156,7 +163,7 @@ class PolicyViewSet(
 
         Send only the fields that change (``seasons``, when sent, replaces the whole list)
         and a ``note``. The change applies on top of the semester's current version, whichever
-        version the URL names. District officials only; 403 ``policy_frozen`` once a plan
+        version the URL names. District officials only; 409 ``policy_frozen`` once a plan
         of the semester is approved. An audit event lists every changed field.
         """
         policy = self.get_object()

@@ -1,9 +1,28 @@
 """The school plan workflow: draft → submitted → approved | returned → published; amendments.
 
-Every function locks the plan row first (one writer per plan), checks the actor's role and
-the version's state, writes, audits, and notifies the other side. Content edits are allowed
-only on a draft or returned version; approved and published versions are immutable (and the
-database refuses changes to them too, migration 0004).
+Every function locks, checks the actor's role (wrong role: ``NotAllowed``, 403) and the
+version's state (wrong state: ``Conflict``, 409, with a code saying which), writes, audits,
+and notifies the other side. Content edits are allowed only on a draft or returned version;
+approved and published versions are immutable (and the database refuses changes to them too,
+migration 0004 of ``aftercare``).
+
+Locks, in the project's order: semester -> plan -> application -> course seats ->
+registration -> invoice -> payment. A service takes them late, in that order, inside its
+one transaction, and never goes back for an earlier one.
+- semester: ``submit_plan`` and ``approve_plan`` compare the version with the semester's
+  current policy, so they first take a ``FOR SHARE`` lock on the ``Semester`` row, the row
+  that ``plans.services.policy`` locks ``FOR UPDATE`` before it writes a policy version. A
+  policy version therefore cannot appear between the check and the status change, and a
+  policy change waiting behind an approval sees the semester frozen once it gets the row.
+  Submissions and approvals of different schools share the lock and do not wait for each
+  other.
+- plan: every service then locks exactly one ``SchoolPlan`` row (``FOR UPDATE OF`` the plan
+  table only: the school and semester joined for reading are not locked): one writer per
+  plan; versions and their periods, courses and windows change only under it (an edited
+  part is re-read ``FOR UPDATE`` after the plan lock).
+- course seats, registrations: ``publish_plan`` runs ``PUBLISH_HOOKS`` (enrollment creates
+  seat counters and moves seats and registrations to amended courses) under the plan lock,
+  later in the order.
 """
 
 from __future__ import annotations
@@ -11,7 +30,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
@@ -82,9 +101,23 @@ def _require_official(actor: User, school: School) -> None:
         raise NotAllowed(_("Only district officials can review plans."))
 
 
-def _lock(plan: SchoolPlan) -> SchoolPlan:
+def _share_semester(semester_id: int) -> None:
+    """``FOR SHARE`` on the semester row: no policy version is written until we commit."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {Semester._meta.db_table} WHERE id = %s FOR SHARE",  # noqa: S608
+            [semester_id],
+        )
+
+
+def _lock(plan: SchoolPlan, *, policy: bool = False) -> SchoolPlan:
+    """Lock the plan row (only it); with ``policy``, the semester row first (shared)."""
+    if policy:
+        _share_semester(plan.semester_id)
     return (
-        SchoolPlan.objects.select_for_update().select_related("school", "semester").get(pk=plan.pk)
+        SchoolPlan.objects.select_for_update(of=("self",))
+        .select_related("school", "semester")
+        .get(pk=plan.pk)
     )
 
 
@@ -94,7 +127,7 @@ def _fresh(version: PlanVersion) -> PlanVersion:
 
 def _require_editable(version: PlanVersion) -> None:
     if version.status not in EDITABLE_STATUSES:
-        raise NotAllowed(
+        raise Conflict(
             _("Version %(n)d is %(status)s and can no longer be changed; start an amendment.")
             % {"n": version.number, "status": version.get_status_display()},
             code="version_locked",
@@ -200,7 +233,8 @@ def create_plan(
 
     With ``copy_from_last``, the draft starts as a copy of the school's latest approved or
     published plan of an earlier semester, its dates moved by the distance between the two
-    semesters' first days. Errors: NotAllowed, InvalidInput (plan exists, nothing to copy).
+    semesters' first days. Errors: NotAllowed (role), Conflict ``plan_exists`` (the unique
+    constraint decides between concurrent creations), InvalidInput (nothing to copy).
     """
     _require_manager(actor, school)
     if semester.district_id != school.district_id:
@@ -231,8 +265,10 @@ def create_plan(
                 district_id=school.district_id, school=school, semester=semester
             )
     except IntegrityError as err:
-        raise InvalidInput(
-            fields={"semester": [_("The school already has a plan for this semester.")]}
+        raise Conflict(
+            _("The school already has a plan for this semester."),
+            code="plan_exists",
+            fields={"semester": [_("The school already has a plan for this semester.")]},
         ) from err
     policy = current_policy(semester)
     values: dict[str, Any] = {"hotline": policy.complaint_hotline if policy else ""}
@@ -260,15 +296,18 @@ def create_plan(
 
 @transaction.atomic
 def amend_plan(*, actor: User, plan: SchoolPlan) -> PlanVersion:
-    """Start a new draft from the published (or approved) version. Errors: NotAllowed."""
+    """Start a new draft from the published version.
+
+    Errors: NotAllowed (role); Conflict ``open_version`` (a version is being edited or
+    reviewed), ``nothing_to_amend`` (no published version yet)."""
     plan = _lock(plan)
     _require_manager(actor, plan.school)
     versions = list(plan.versions.all())
     if any(v.status in (*EDITABLE_STATUSES, PlanStatus.SUBMITTED) for v in versions):
-        raise NotAllowed(_("A version is already being edited or reviewed."), code="open_version")
+        raise Conflict(_("A version is already being edited or reviewed."), code="open_version")
     base = next((v for v in versions if v.status == PlanStatus.PUBLISHED), None)
     if base is None:
-        raise NotAllowed(
+        raise Conflict(
             _("Publish the approved version before amending it."), code="nothing_to_amend"
         )
     number = plan.versions.aggregate(n=Max("number"))["n"] + 1
@@ -297,7 +336,9 @@ def amend_plan(*, actor: User, plan: SchoolPlan) -> PlanVersion:
 
 @transaction.atomic
 def update_plan_general(*, actor: User, version: PlanVersion, data: dict[str, Any]) -> PlanVersion:
-    """Change the general part (fees, lunch care, notices, confirmation) of a draft."""
+    """Change the general part (fees, lunch care, notices, confirmation) of a draft.
+
+    Errors: NotAllowed (role), Conflict ``version_locked``, InvalidInput (field messages)."""
     _lock(version.plan)
     version = _fresh(version)
     _require_manager(actor, version.plan.school)
@@ -363,7 +404,7 @@ def save_plan_part(
 ):
     """Create (``part`` None) or change a period, course or registration window of a draft.
 
-    Errors: NotAllowed (role, locked version), InvalidInput (field messages).
+    Errors: NotAllowed (role), Conflict ``version_locked``, InvalidInput (field messages).
     """
     _lock(version.plan)
     version = _fresh(version)
@@ -434,9 +475,10 @@ def submit_plan(*, actor: User, version: PlanVersion) -> PlanVersion:
     """Submit a draft or returned version for review.
 
     Refused with ``PlanViolations`` (listing every violation) while the plan breaks the
-    district policy or is incomplete. Notifies the district's officials.
+    district policy or is incomplete; Conflict ``version_locked`` when the version is not a
+    draft or returned. Notifies the district's officials.
     """
-    plan = _lock(version.plan)
+    plan = _lock(version.plan, policy=True)
     version = _fresh(version)
     _require_manager(actor, plan.school)
     _require_editable(version)
@@ -482,9 +524,10 @@ def approve_plan(*, actor: User, version: PlanVersion, comment: str = "") -> Pla
     """Approve a submitted version (district official). It becomes immutable.
 
     Re-checked against the current policy first: if the policy changed since submission and
-    the plan now breaks it, approval is refused with the violations.
+    the plan now breaks it, approval is refused with the violations. Conflict
+    ``not_submitted`` when the version is not waiting for review.
     """
-    plan = _lock(version.plan)
+    plan = _lock(version.plan, policy=True)
     version = _fresh(version)
     _require_official(actor, plan.school)
     _require_submitted(version)

@@ -3,6 +3,13 @@
 A policy is never edited in place: every change writes version N+1 with the full rule set
 and an audit event listing what changed. Once any plan of the semester is approved, the
 semester's policy is frozen: the plans were approved against it.
+
+Locks (the project's order: semester -> plan -> application -> …): a policy service locks the
+``Semester`` row ``FOR UPDATE`` first and nothing after it; it then checks the freezing rule
+and writes. Plan submission and approval hold the same row ``FOR SHARE`` while they check a
+plan against the current policy (``plans.services.plans``), so a policy version is never
+written between an approval's check and its commit, and a change queued behind an approval
+finds the semester frozen. Wrong role: ``NotAllowed`` (403); frozen: ``Conflict`` (409).
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from django.db.models import Exists
 from django.utils.translation import gettext as _
 
 from aftercare.audit import record_event
-from aftercare.errors import InvalidInput, NotAllowed
+from aftercare.errors import Conflict, InvalidInput, NotAllowed
 from aftercare.models import Semester, User
 from aftercare.tenancy import Scope
 from plans.checks import current_policy
@@ -134,7 +141,7 @@ def _authorize(actor: User, semester: Semester) -> None:
     if not Scope(actor).is_official(semester.district_id):
         raise NotAllowed(_("Only district officials can set the district policy."))
     if is_frozen(semester):
-        raise NotAllowed(
+        raise Conflict(
             _("The policy of %(semester)s is frozen: plans have been approved under it.")
             % {"semester": semester},
             code="policy_frozen",
@@ -145,7 +152,8 @@ def _authorize(actor: User, semester: Semester) -> None:
 def create_policy_from_preset(*, actor: User, semester: Semester, preset: str) -> DistrictPolicy:
     """Start (or restart) a semester's policy from a named preset, as a new version.
 
-    Errors: NotAllowed (not an official, policy frozen), InvalidInput (unknown preset).
+    Errors: NotAllowed (not an official), Conflict ``policy_frozen``, InvalidInput (unknown
+    preset).
     """
     Semester.objects.select_for_update().get(pk=semester.pk)  # one writer per semester
     _authorize(actor, semester)
@@ -183,7 +191,8 @@ def update_policy(
     """Write version N+1 of the semester's policy with ``changes`` applied.
 
     ``seasons`` None keeps the current seasons. Returns the current policy unchanged when
-    nothing differs. Errors: NotAllowed (role, frozen), InvalidInput (field messages).
+    nothing differs. Errors: NotAllowed (role), Conflict ``policy_frozen``, InvalidInput (field
+    messages).
     """
     Semester.objects.select_for_update().get(pk=semester.pk)
     _authorize(actor, semester)

@@ -334,12 +334,12 @@ def test_frozen_policy_refuses_changes(setup, api):
     client = api(setup.official)
     assert client.get(policy_url(policy)).json()["frozen"] is True
     response = client.post(policy_url(policy, "change"), {"latest_end_time": "17:00"})
-    assert response.status_code == 403
+    assert response.status_code == 409
     assert response.json()["error"]["code"] == "policy_frozen"
     restart = client.post(
         POLICIES, {"semester": str(setup.semester.public_id), "preset": "shandong"}
     )
-    assert restart.status_code == 403
+    assert restart.status_code == 409
     assert restart.json()["error"]["code"] == "policy_frozen"
     assert DistrictPolicy.objects.count() == 1
 
@@ -396,7 +396,7 @@ def test_plan_create_refusals(setup, api):
     again = client.post(
         PLANS, {"school": str(setup.school.public_id), "semester": str(setup.semester.public_id)}
     )
-    assert again.status_code == 400
+    assert again.status_code == 409 and again.json()["error"]["code"] == "plan_exists"
     assert set(fields_of(again)) == {"semester"}
     copy = api(setup.world.users["principal_a2"]).post(
         PLANS,
@@ -703,7 +703,7 @@ def test_full_workflow_through_the_api(setup, api):
         ("delete", f"{base}courses/{course_id}/", None),
     ):
         locked = getattr(principal, method)(url, data)
-        assert locked.status_code == 403, (method, url)
+        assert locked.status_code == 409, (method, url)
         assert locked.json()["error"]["code"] == "version_locked"
     assert ServicePeriod.objects.get().end_time == time(17, 30)
     assert official.post(f"{base}approve/").status_code == 409  # not waiting for review
@@ -754,7 +754,7 @@ def test_workflow_steps_out_of_order_are_conflicts(setup, api):
     approve = api(setup.official).post(plan_url(plan, "approve"))
     assert approve.status_code == 409 and approve.json()["error"]["code"] == "not_submitted"
     amend = api(setup.principal).post(plan_url(plan, "amend"))
-    assert amend.status_code == 403 and amend.json()["error"]["code"] == "open_version"
+    assert amend.status_code == 409 and amend.json()["error"]["code"] == "open_version"
 
 
 # --------------------------------------------------------------------------- tenancy

@@ -7,7 +7,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.utils import DatabaseError
 
-from aftercare.errors import NotAllowed
+from aftercare.errors import Conflict, NotAllowed
 from aftercare.models import AuditEvent, Notification, Semester
 from plans.models import PlanStatus, PlanVersion, ServicePeriod
 from plans.services import plans as plan_services
@@ -24,14 +24,60 @@ def approved(setup):
     return plan, version
 
 
+def test_wrong_role_is_403_before_wrong_state_409(setup):
+    """Wrong role in one's own tenant: NotAllowed (403), whatever the state; the right role
+    in the wrong state: Conflict (409) with a code naming the state problem."""
+    plan, version = setup.make_plan()
+    setup.make_policy()
+    teacher = setup.world.users["teacher_a1"]
+    with pytest.raises(NotAllowed) as err:
+        plan_services.approve_plan(actor=setup.principal, version=version)  # and a draft
+    assert (err.value.code, err.value.status) == ("not_allowed", 403)
+    with pytest.raises(Conflict) as err:
+        plan_services.approve_plan(actor=setup.official, version=version)
+    assert (err.value.code, err.value.status) == ("not_submitted", 409)
+    with pytest.raises(Conflict) as err:
+        plan_services.amend_plan(actor=setup.principal, plan=plan)
+    assert err.value.code == "open_version"
+    version = plan_services.submit_plan(actor=setup.principal, version=version)
+    with pytest.raises(NotAllowed):
+        plan_services.update_plan_general(actor=teacher, version=version, data={"hotline": "1"})
+    with pytest.raises(Conflict) as err:
+        plan_services.update_plan_general(
+            actor=setup.principal, version=version, data={"hotline": "1"}
+        )
+    assert (err.value.code, err.value.status) == ("version_locked", 409)
+    with pytest.raises(Conflict) as err:
+        plan_services.submit_plan(actor=setup.principal, version=version)
+    assert err.value.code == "version_locked"
+    with pytest.raises(Conflict) as err:
+        plan_services.publish_plan(actor=setup.principal, version=version)
+    assert err.value.code == "not_approved"
+    plan_services.return_plan(actor=setup.official, version=version, comment="再改改")
+    with pytest.raises(Conflict) as err:
+        plan_services.amend_plan(actor=setup.principal, plan=plan)
+    assert err.value.code == "open_version"
+    with pytest.raises(NotAllowed):
+        policy_services.update_policy(
+            actor=setup.principal, semester=setup.semester, changes={"latest_end_time": time(19)}
+        )
+
+
+def test_amending_needs_a_published_version(setup):
+    plan, _version = approved(setup)
+    with pytest.raises(Conflict) as err:
+        plan_services.amend_plan(actor=setup.principal, plan=plan)
+    assert (err.value.code, err.value.status) == ("nothing_to_amend", 409)
+
+
 def test_approved_version_refuses_service_edits(setup):
     _plan, version = approved(setup)
-    with pytest.raises(NotAllowed) as err:
+    with pytest.raises(Conflict) as err:
         plan_services.update_plan_general(
             actor=setup.principal, version=version, data={"hotline": "110"}
         )
-    assert err.value.code == "version_locked"
-    with pytest.raises(NotAllowed):
+    assert (err.value.code, err.value.status) == ("version_locked", 409)
+    with pytest.raises(Conflict):
         plan_services.save_plan_part(
             actor=setup.principal,
             version=version,
@@ -87,8 +133,9 @@ def test_amendment_is_a_new_version_and_publishing_supersedes(setup):
     draft = plan_services.amend_plan(actor=setup.principal, plan=plan)
     assert draft.number == 2 and draft.status == PlanStatus.DRAFT
     assert draft.periods.count() == 1 and draft.prohibitions_confirmed is False
-    with pytest.raises(NotAllowed):
+    with pytest.raises(Conflict) as err:
         plan_services.amend_plan(actor=setup.principal, plan=plan)  # one open version only
+    assert err.value.code == "open_version"
     draft = plan_services.update_plan_general(
         actor=setup.principal, version=draft, data={"prohibitions_confirmed": True}
     )
@@ -114,11 +161,11 @@ def test_policy_is_versioned_audited_and_frozen_by_approval(setup):
     version = plan_services.submit_plan(actor=setup.principal, version=version)
     plan_services.approve_plan(actor=setup.official, version=version)
     assert PlanVersion.objects.get(pk=version.pk).policy == v2
-    with pytest.raises(NotAllowed) as err:
+    with pytest.raises(Conflict) as err:
         policy_services.update_policy(
             actor=setup.official, semester=setup.semester, changes={"latest_end_time": time(19, 0)}
         )
-    assert err.value.code == "policy_frozen"
+    assert (err.value.code, err.value.status) == ("policy_frozen", 409)
 
 
 def test_approval_rechecks_against_a_changed_policy(setup):
@@ -167,12 +214,11 @@ def test_copy_from_last_semester_moves_dates(setup):
 def test_two_plans_for_one_semester_are_refused(setup):
     setup.make_policy()
     setup.make_plan()
-    from aftercare.errors import InvalidInput
-
-    with pytest.raises(InvalidInput):
+    with pytest.raises(Conflict) as err:
         plan_services.create_plan(
             actor=setup.principal, school=setup.school, semester=setup.semester
         )
+    assert (err.value.code, err.value.status) == ("plan_exists", 409)
     with pytest.raises(IntegrityError), transaction.atomic():
         PlanVersion.objects.create(  # a second open version of the same plan
             district=setup.world.a,
