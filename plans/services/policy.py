@@ -14,6 +14,8 @@ finds the semester frozen. Wrong role: ``NotAllowed`` (403); frozen: ``Conflict`
 
 from __future__ import annotations
 
+import re
+import secrets
 from datetime import date, time
 from decimal import Decimal
 from typing import Any
@@ -70,6 +72,42 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+EXEMPTION_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+def _new_exemption_code(taken: set[str]) -> str:
+    while True:
+        code = f"custom-{secrets.token_hex(3)}"
+        if code not in taken:
+            return code
+
+
+def stable_exemptions(rows: list[dict], previous: list[dict]) -> list[dict]:
+    """Exemption categories with stable codes (billing copies a category's code into every
+    exemption it grants, so a code is an identifier, never derived from a label).
+
+    A row keeps the code it carries. A row without one is the previous version's category of
+    the same name (interfaces that do not send codes keep them this way), else a new category:
+    it gets ``custom-`` and six random hex digits, once, and keeps that code in every later
+    version. Codes are checked (format, uniqueness) by ``_validate``.
+    """
+    by_name = {r.get("name"): r.get("code") for r in previous if r.get("code")}
+    given = {(r.get("code") or "").strip() for r in rows} - {""}
+    taken = given | {r.get("code") for r in previous if r.get("code")}
+    out = []
+    for row in rows:
+        name = (row.get("name") or "").strip()
+        code = (row.get("code") or "").strip()
+        if not code:
+            code = by_name.get(name) or ""
+            if not code or code in given:
+                code = _new_exemption_code(taken)
+            given.add(code)
+            taken.add(code)
+        out.append({"code": code, "name": name, "reduction_percent": row.get("reduction_percent")})
+    return out
+
+
 def _season_rows(policy: DistrictPolicy) -> list[dict]:
     return [{f: getattr(s, f) for f in SEASON_FIELDS} for s in policy.seasons.all()]
 
@@ -84,13 +122,24 @@ def _validate(values: dict, seasons: list[dict]) -> None:
         errors["evening_latest_end_time"] = [
             _("Set the latest end of evening self-study, or do not allow it.")
         ]
+    seen_codes: set[str] = set()
     for row in values.get("exemptions") or []:
         percent = row.get("reduction_percent")
+        code = row.get("code") or ""
         if not row.get("name") or not isinstance(percent, int) or not 0 <= percent <= 100:
-            errors["exemptions"] = [
-                _("Each exemption needs a name and a reduction between 0 and 100 percent.")
-            ]
-            break
+            message = _("Each exemption needs a name and a reduction between 0 and 100 percent.")
+        elif not EXEMPTION_CODE.match(code):
+            message = _(
+                "The exemption category code “%(code)s” is not valid: use lower-case letters, "
+                "digits, - and _, at most 40 characters."
+            ) % {"code": code}
+        elif code in seen_codes:
+            message = _("Two exemption categories use the same code %(code)s.") % {"code": code}
+        else:
+            seen_codes.add(code)
+            continue
+        errors["exemptions"] = [message]
+        break
     if values.get("basic_care_must_be_free") and any(
         values.get(f)
         for f in (
@@ -206,6 +255,10 @@ def update_policy(
         raise InvalidInput(fields={k: [_("Unknown field.")] for k in sorted(unknown)})
     values = {f: getattr(previous, f) for f in policy_fields()}
     values.update(changes)
+    if "exemptions" in changes:
+        values["exemptions"] = stable_exemptions(
+            list(changes["exemptions"] or []), previous.exemptions
+        )
     if isinstance(values.get("service_weekdays"), list | tuple):
         values["service_weekdays"] = sorted(set(values["service_weekdays"]))
     old_seasons = _season_rows(previous)

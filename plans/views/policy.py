@@ -14,7 +14,14 @@ from aftercare.models import MANAGER_ROLES, Role, Semester
 from aftercare.tenancy import get_visible_or_404
 from aftercare.views.core import apply_domain_error, current_district, roles_required
 from plans.checks import current_policy
-from plans.forms import POLICY_GROUPS, PolicyForm, PresetForm, SeasonFormSet
+from plans.forms import (
+    POLICY_GROUPS,
+    ExemptionFormSet,
+    PolicyForm,
+    PresetForm,
+    SeasonFormSet,
+    formset_rows,
+)
 from plans.models import DistrictPolicy
 from plans.presets import PRESETS
 from plans.services import policy as policy_services
@@ -129,22 +136,28 @@ def policy_edit(request, semester_id):
     ]
     form = PolicyForm(request.POST or None, instance=policy)
     seasons = SeasonFormSet(request.POST or None, initial=seasons_initial, prefix="season")
-    if request.method == "POST" and form.is_valid() and seasons.is_valid():
-        season_rows = [
-            {k: v for k, v in f.cleaned_data.items() if k != "DELETE"}
-            for f in seasons.forms
-            if f.cleaned_data and not f.cleaned_data.get("DELETE")
-        ]
+    exemptions = ExemptionFormSet(
+        request.POST or None, initial=[dict(e) for e in policy.exemptions], prefix="exemption"
+    )
+    exemption_errors: list[str] = []
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and seasons.is_valid()
+        and exemptions.is_valid()
+    ):
         try:
             new = policy_services.update_policy(
                 actor=request.user,
                 semester=semester,
-                changes=form.changes(),
-                seasons=season_rows,
+                changes={**form.changes(), "exemptions": formset_rows(exemptions)},
+                seasons=formset_rows(seasons),
                 note=form.cleaned_data["change_note"],
             )
         except DomainError as err:
-            apply_domain_error(form, err)
+            exemption_errors = err.fields.pop("exemptions", [])
+            if err.fields or not exemption_errors:
+                apply_domain_error(form, err)
         else:
             if new.pk == policy.pk:
                 messages.info(request, _("Nothing changed."))
@@ -154,5 +167,13 @@ def policy_edit(request, semester_id):
     return render(
         request,
         "policy/edit.html",
-        {"semester": semester, "policy": policy, "form": form, "seasons": seasons, "nav": "policy"},
+        {
+            "semester": semester,
+            "policy": policy,
+            "form": form,
+            "seasons": seasons,
+            "exemptions": exemptions,
+            "exemption_errors": exemption_errors,
+            "nav": "policy",
+        },
     )

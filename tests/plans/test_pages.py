@@ -27,7 +27,10 @@ def test_official_starts_policy_from_preset_and_changes_it(setup, client, login)
         {
             "service_weekdays": [0, 1, 2, 3, 4],
             "latest_end_time": "18:30",
-            "exemptions": "建档立卡贫困家庭 | 100",
+            "exemption-TOTAL_FORMS": "1",
+            "exemption-INITIAL_FORMS": "0",
+            "exemption-0-name": "建档立卡贫困家庭",
+            "exemption-0-reduction_percent": "100",
             "prohibitions": "严禁A\n严禁B",
             "season-TOTAL_FORMS": "0",
             "season-INITIAL_FORMS": "0",
