@@ -138,5 +138,7 @@ def test_domain_error_duplicate_name_is_field_error(world, api):
         },
         format="json",
     )
-    assert response.status_code == 400
-    assert response.json()["error"]["fields"]["name"][0]["message"] == "已有同名学期。"
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "semester_exists"
+    assert world.semesters["a"].name in error["fields"]["name"][0]["message"]

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftercare.audit import record_event
-from aftercare.errors import InvalidInput, NotAllowed
+from aftercare.errors import Conflict, InvalidInput, NotAllowed
 from aftercare.models import (
     CalendarException,
     CalendarKind,
@@ -38,21 +38,34 @@ def _require_official(actor: User, district: District) -> None:
 def create_semester(
     *, actor: User, district: District, name: str, start_date: date, end_date: date
 ) -> Semester:
-    """Create a semester of ``district``. Errors: NotAllowed, InvalidInput (name, dates)."""
+    """Create a semester of ``district``.
+
+    Errors: NotAllowed; InvalidInput (name, dates); Conflict ``semester_exists`` when the
+    district has a semester of that name. The unique constraint (district, name) decides, not
+    a look beforehand, so two officials creating the same semester at once get one semester
+    and one 409, never a 500.
+    """
     _require_official(actor, district)
     name = (name or "").strip()
     errors: dict[str, list[str]] = {}
     if not name:
         errors["name"] = [_("This field is required.")]
-    elif Semester.objects.filter(district=district, name=name).exists():
-        errors["name"] = [_("A semester with this name already exists.")]
     if start_date and end_date and end_date <= start_date:
         errors["end_date"] = [_("The last day must be after the first day.")]
     if errors:
         raise InvalidInput(fields=errors)
-    semester = Semester.objects.create(
-        district=district, name=name, start_date=start_date, end_date=end_date
-    )
+    try:
+        with transaction.atomic():
+            semester = Semester.objects.create(
+                district=district, name=name, start_date=start_date, end_date=end_date
+            )
+    except IntegrityError as err:
+        if getattr(getattr(err.__cause__, "diag", None), "constraint_name", None) != (
+            "semester_name_unique"
+        ):
+            raise
+        message = _("A semester named %(name)s already exists.") % {"name": name}
+        raise Conflict(message, code="semester_exists", fields={"name": [message]}) from err
     record_event(
         actor=actor,
         action="semester.created",
