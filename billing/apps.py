@@ -5,3 +5,34 @@ from django.utils.translation import gettext_lazy as _
 class BillingConfig(AppConfig):
     name = "billing"
     verbose_name = _("Billing")
+
+    def ready(self):
+        from aftercare import registry
+        from aftercare.audit import register_actions
+        from billing import demo
+        from billing.views import home
+
+        registry.register_nav(40, home.nav)
+        registry.register_home_section("family", 5, home.family_fees)
+        registry.register_home_section("school", 30, home.school_fees)
+        registry.register_demo_step(50, demo.billing_step)
+
+        register_actions(
+            {
+                "billing.run_started": _("Semester billing started"),
+                "billing.run_refused": _("Semester billing refused"),
+                "billing.run_finished": _("Semester billing finished"),
+                "billing.settlement_started": _("Term-end settlement started"),
+                "billing.invoice_settled": _("Invoice settled at term end"),
+                "billing.invoice_reissued": _("Invoice re-issued"),
+                "billing.payment_started": _("Online payment started"),
+                "billing.payment_received": _("Payment received"),
+                "billing.notification_rejected": _("Payment notification rejected"),
+                "billing.refund_requested": _("Refund requested"),
+                "billing.refund_succeeded": _("Refund confirmed by the gateway"),
+                "billing.exemption_applied": _("Exemption applied for"),
+                "billing.exemption_verified": _("Exemption verified"),
+                "billing.exemption_refused": _("Exemption refused"),
+                "billing.receipts_exported": _("Receipt register exported"),
+            }
+        )

@@ -124,6 +124,18 @@ def balances(*, school_id: int, district_id: int) -> dict[str, int]:
     return out
 
 
+def balances_by_school(*, district_id: int) -> dict[int, dict[str, int]]:
+    """Every school's balances in the district, in one grouped query."""
+    out: dict[int, dict[str, int]] = defaultdict(lambda: {c.value: 0 for c in Category})
+    for row in (
+        JournalLine.objects.filter(district_id=district_id)
+        .values("school_id", "category")
+        .annotate(total=Sum("amount_fen"))
+    ):
+        out[row["school_id"]][row["category"]] = row["total"]
+    return dict(out)
+
+
 def invoice_balances(invoice_ids) -> dict[int, dict[str, int]]:
     """Per invoice: its sub-ledger balances by category."""
     out: dict[int, dict[str, int]] = defaultdict(dict)

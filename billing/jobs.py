@@ -1,0 +1,41 @@
+"""Dispatching billing's Celery tasks from services, by name, after commit.
+
+Services never import Celery tasks (tasks import services): they name the task and its
+queue here, and the message leaves only when the transaction commits — a rollback sends
+nothing, and nothing runs while the service's locks are held.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from kombu.exceptions import OperationalError
+
+from aftercare.celery import app as celery_app
+
+logger = logging.getLogger("billing.jobs")
+
+QUEUES = {
+    "billing.run_billing": "billing",
+    "billing.run_settlement": "billing",
+    "billing.send_fee_notices": "billing",
+    "billing.resume_runs": "billing",
+    "billing.open_order": "billing",
+    "billing.close_order": "billing",
+    "billing.render_receipt": "billing",
+    "billing.send_refund": "billing",
+    "billing.reconcile": "billing",
+}
+
+
+def send_now(name: str, *args) -> None:
+    try:
+        celery_app.send_task(name, args=list(args), queue=QUEUES.get(name, "billing"))
+    except (OperationalError, OSError):  # the beat sweepers pick the work up later
+        logger.warning("broker unavailable: %s%r left to the sweeper", name, args)
+
+
+def later(name: str, *args) -> None:
+    """Send task ``name`` with ``args`` once the current transaction commits."""
+    transaction.on_commit(lambda: send_now(name, *args))

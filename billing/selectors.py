@@ -1,0 +1,126 @@
+"""Reads of billing that depend on who asks (pages and API start from these)."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, Sum
+
+from billing.models import (
+    BillingRun,
+    Exemption,
+    ExemptionStatus,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    PaymentOrder,
+    Receipt,
+    Refund,
+    RunKind,
+)
+
+
+def family_invoices(*, user):
+    """A guardian's children's invoices, newest semester first (no query per row)."""
+    return (
+        Invoice.objects.filter(student__guardianships__user=user)
+        .select_related("student__school_class", "school", "semester")
+        .order_by("-semester__start_date", "student__name", "kind", "pk")
+    )
+
+
+def invoice_page(invoice: Invoice) -> dict:
+    lines = list(
+        InvoiceLine.objects.filter(invoice=invoice, revision=invoice.revision).select_related(
+            "course"
+        )
+    )
+    payments = list(
+        Payment.objects.filter(invoice=invoice)
+        .select_related("receipt", "order")
+        .order_by("paid_at")
+    )
+    refunds = list(Refund.objects.filter(invoice=invoice).order_by("created_at"))
+    live_order = (
+        PaymentOrder.objects.filter(invoice=invoice, status__in=["created", "pending"])
+        .order_by("-created_at")
+        .first()
+    )
+    return {"lines": lines, "payments": payments, "refunds": refunds, "live_order": live_order}
+
+
+def school_invoices(*, scope, school, semester=None, status="", class_id=None):
+    qs = Invoice.objects.visible_to(scope).filter(school=school)
+    if semester is not None:
+        qs = qs.filter(semester=semester)
+    if status:
+        qs = qs.filter(status=status)
+    if class_id:
+        qs = qs.filter(student__school_class__public_id=class_id)
+    return qs.select_related("student__school_class", "semester").order_by(
+        "student__school_class__grade", "student__school_class__number", "student__name", "pk"
+    )
+
+
+def invoice_totals(qs) -> dict:
+    return qs.aggregate(
+        n=Count("pk"),
+        amount=Sum("amount_fen"),
+        paid=Count("pk", filter=Q(status="paid")),
+        open=Count("pk", filter=Q(status="open")),
+        paid_amount=Sum("amount_fen", filter=Q(status="paid")),
+        reduction=Sum("reduction_fen"),
+    )
+
+
+def latest_run(*, school, semester, kind=RunKind.BILLING):
+    return (
+        BillingRun.objects.filter(school=school, semester=semester, kind=kind)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def school_exemptions(*, scope, school, semester=None):
+    qs = Exemption.objects.visible_to(scope).filter(school=school)
+    if semester is not None:
+        qs = qs.filter(semester=semester)
+    return qs.select_related("student__school_class", "decided_by").order_by(
+        "status", "-applied_at"
+    )
+
+
+def district_exemptions(*, scope, district, semester=None) -> list[dict]:
+    """Exemptions granted in the district, by school and category: children and the
+    reductions on their invoices (two grouped queries)."""
+    qs = Exemption.objects.visible_to(scope).filter(
+        district=district, status=ExemptionStatus.VERIFIED
+    )
+    if semester is not None:
+        qs = qs.filter(semester=semester)
+    rows = {
+        (r["school_id"], r["category"]): {**r, "reduced": 0}
+        for r in qs.values("school_id", "school__name", "category", "category_name").annotate(
+            children=Count("pk")
+        )
+    }
+    for r in (
+        Invoice.objects.filter(exemption__in=qs)
+        .values("exemption__school_id", "exemption__category")
+        .annotate(reduced=Sum("reduction_fen"))
+    ):
+        key = (r["exemption__school_id"], r["exemption__category"])
+        if key in rows:
+            rows[key]["reduced"] = r["reduced"] or 0
+    return sorted(rows.values(), key=lambda r: (r["school__name"], r["category"]))
+
+
+def receipts_for(*, scope, school):
+    return (
+        Receipt.objects.visible_to(scope)
+        .filter(school=school)
+        .select_related(
+            "payment__invoice__student__school_class",
+            "payment__invoice__semester",
+            "payment__order",
+        )
+        .order_by("year", "seq")
+    )
