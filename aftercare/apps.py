@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -14,3 +16,5 @@ class AftercareConfig(AppConfig):
         from aftercare.context_processors import kernel_nav
 
         registry.register_nav(0, kernel_nav)
+        # Tasks registered in every process: aftercare.notifications dispatches by name.
+        import_module("aftercare.tasks")

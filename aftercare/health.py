@@ -11,13 +11,17 @@ import contextlib
 import time
 import uuid
 
+from celery.exceptions import TimeoutError as CeleryTimeout
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
-from aftercare.tasks import HEARTBEAT_KEY, ping, redis_client
+from aftercare.celery import app as celery_app
+from aftercare.tasks import HEARTBEAT_KEY, redis_client
+
+PING_TASK = "aftercare.ping"
 
 CACHE_KEY = "health:result"
 CACHE_SECONDS = 10
@@ -41,16 +45,32 @@ def check_redis() -> dict:
         return {"ok": False, "error": exc.__class__.__name__}
 
 
-def check_worker(timeout: float = 3.0) -> dict:
-    token = uuid.uuid4().hex
+def check_worker(timeout: float = 3.0, queues: list[str] | None = None) -> dict:
+    """A ``ping`` through the broker on every queue workers must consume (``send_task``:
+    never answered in-process, even where tasks run eagerly)."""
+    queues = queues or getattr(settings, "WORKER_QUEUES", None) or ["celery"]
     started = time.monotonic()
     try:
-        result = ping.apply_async(args=[token], expires=timeout + 2)
-        answered = result.get(timeout=timeout) == token
-        result.forget()
+        sent = []
+        for queue in queues:
+            token = uuid.uuid4().hex
+            result = celery_app.send_task(PING_TASK, args=[token], queue=queue, expires=timeout + 2)
+            sent.append((queue, token, result))
+        silent = []
+        for queue, token, result in sent:
+            left = max(0.1, timeout - (time.monotonic() - started))
+            try:
+                if result.get(timeout=left) != token:
+                    silent.append(queue)
+            except CeleryTimeout:
+                silent.append(queue)
+            result.forget()
     except Exception as exc:
         return {"ok": False, "error": exc.__class__.__name__}
-    return {"ok": answered, "round_trip_ms": round((time.monotonic() - started) * 1000)}
+    report = {"ok": not silent, "round_trip_ms": round((time.monotonic() - started) * 1000)}
+    if silent:
+        report["error"] = "no worker consumes: " + ", ".join(silent)
+    return report
 
 
 def check_beat() -> dict:

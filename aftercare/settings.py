@@ -141,7 +141,9 @@ STORAGES = {
 }
 if DEBUG:
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
-MEDIA_ROOT = BASE_DIR / "media"
+# Uploads (vetting documents) live outside the web root: nothing serves MEDIA_ROOT by URL;
+# views that check who asks stream the files (scheduling.views.staff.vetting_document).
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / ".data" / "media")))
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:56379/0")
 CACHES = {
@@ -164,8 +166,13 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Side effects (inbox, SMS) have a queue of their own: a long billing run never delays a
+# sign-up code. Workers consume both (`celery worker -Q celery,notifications`).
+NOTIFICATIONS_QUEUE = "notifications"  # aftercare.notifications dispatches to it
+WORKER_QUEUES = ["celery", NOTIFICATIONS_QUEUE]  # /health/ checks that each one is consumed
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "aftercare.heartbeat", "schedule": 30.0},
+    "redispatch-messages": {"task": "aftercare.redispatch_messages", "schedule": 60.0},
     "expire-waitlist-offers": {"task": "enrollment.expire_offers", "schedule": 60.0},
     "purge-stale-sign-up-records": {
         "task": "enrollment.purge_stale_records",
@@ -208,6 +215,13 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SeatStatusEnum": "enrollment.models.registration.SeatStatus",
         "PlanStatusEnum": "plans.models.plans.PlanStatus",
+        "InstitutionStatusEnum": "scheduling.models.staff.InstitutionStatus",
+        "StaffKindEnum": "scheduling.models.staff.StaffKind",
+        "VettingStepEnum": "scheduling.models.staff.VettingStep",
+        "DutyRoleEnum": "scheduling.models.groups.DutyRole",
+        "GroupKindEnum": "scheduling.models.groups.GroupKind",
+        "SessionStatusEnum": "scheduling.models.sessions.SessionStatus",
+        "WeekdayEnum": "aftercare.models.core.WEEKDAYS",
         "RegisterOutcomeEnum": ["confirmed", "waitlisted", "entered"],
     },
 }

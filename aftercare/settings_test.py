@@ -11,6 +11,11 @@ from .settings import REDIS_URL as _DEV_REDIS_URL
 # A Redis database of its own, so a developer's running worker never eats test tasks.
 REDIS_URL = _DEV_REDIS_URL.rsplit("/", 1)[0] + "/" + os.environ.get("TEST_REDIS_DB", "15")
 CELERY_BROKER_URL = CELERY_RESULT_BACKEND = REDIS_URL
+# Tasks run in the test's process and connection, right when they are queued (after the
+# commit: tests/conftest.py runs on_commit callbacks when a service's transaction ends, as
+# in production). Tests marked celery_worker switch this off and use a real worker.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Keep test keys apart from a developer's running app on the same Redis.

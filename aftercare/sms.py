@@ -2,6 +2,9 @@
 
 The development backend logs the message (and keeps it in memory, for tests); a production
 deployment points the setting at a gateway backend of its SMS provider.
+
+Services never call the gateway themselves: ``aftercare.notifications.send_sms`` records the
+message and it is sent after the transaction commits (``deliver_now`` is the outbox's).
 """
 
 from __future__ import annotations
@@ -22,5 +25,6 @@ class LoggingBackend:
         type(self).outbox.append((mobile, text))
 
 
-def send_sms(mobile: str, text: str) -> None:
+def deliver_now(mobile: str, text: str) -> None:
+    """Call the gateway (the outbox's delivery task only; see the module doc)."""
     import_string(settings.SMS_BACKEND)().send(mobile, text)

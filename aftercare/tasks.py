@@ -5,6 +5,8 @@ import time
 from celery import shared_task
 from django.conf import settings
 
+from aftercare import notifications
+
 HEARTBEAT_KEY = "aftercare:worker-heartbeat"
 
 
@@ -24,3 +26,16 @@ def heartbeat() -> None:
 def ping(token: str) -> str:
     """Answered by a worker for the health check's live probe."""
     return token
+
+
+@shared_task(name=notifications.DELIVER_TASK, ignore_result=True, acks_late=True)
+def deliver_messages(ids: list[int]) -> dict:
+    """Deliver outbox messages after their transaction committed (idempotent: a message
+    already sent is skipped). Failures stay pending for ``redispatch_messages``."""
+    return notifications.deliver(ids)
+
+
+@shared_task(name="aftercare.redispatch_messages", ignore_result=True)
+def redispatch_messages() -> int:
+    """Beat, every minute: queue what is still pending (lost dispatch, failed gateway)."""
+    return notifications.redispatch_pending()

@@ -332,7 +332,10 @@ def cmd_run() -> int:
             env,
             {
                 "web": [PY, "manage.py", "runserver", WEB_ADDR],
-                "worker": [celery, "-A", "aftercare", "worker", "-l", "info", "-c", "2"],
+                "worker": [
+                    *(celery, "-A", "aftercare", "worker", "-Q", "celery,notifications"),
+                    *("-l", "info", "-c", "2"),
+                ],
                 "beat": [
                     celery,
                     "-A",

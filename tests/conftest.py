@@ -11,6 +11,7 @@
     world.users["outsider"]      the parent of a child in b2 (another district)
 """
 
+import logging
 import os
 from dataclasses import dataclass, field
 from datetime import date
@@ -82,6 +83,52 @@ def build_world() -> World:
             w.users[f"parent_{key}"] = parent
     w.users["outsider"] = w.users["parent_b2"]
     return w
+
+
+def _only_test_blocks(connection) -> bool:
+    blocks = connection.atomic_blocks
+    return bool(blocks) and all(block._from_testcase for block in blocks)
+
+
+@pytest.fixture(autouse=True)
+def _on_commit_as_in_production(monkeypatch):
+    """``transaction.on_commit`` as production runs it, inside the ``db`` fixture's wrapping
+    transaction too: a callback runs when the outermost transaction *of the code under test*
+    commits (or at once outside one), and is dropped when it rolls back. Without this, side
+    effects recorded by services (``aftercare.notifications``) would never run in tests, or
+    tests would have to flush them by hand. ``transaction=True`` tests are unaffected (they
+    have no wrapping transaction)."""
+    from django.db import transaction
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    original_on_commit = BaseDatabaseWrapper.on_commit
+    original_exit = transaction.Atomic.__exit__
+
+    def on_commit(self, func, robust=False):
+        if self.in_atomic_block and _only_test_blocks(self):
+            func()  # no transaction of the code under test is open: as in autocommit
+        else:
+            original_on_commit(self, func, robust)
+
+    def exit_(self, exc_type, exc_value, tb):
+        connection = transaction.get_connection(self.using)
+        result = original_exit(self, exc_type, exc_value, tb)
+        if not self._from_testcase and _only_test_blocks(connection):
+            callbacks, connection.run_on_commit = connection.run_on_commit, []
+            if exc_type is None and not connection.needs_rollback:
+                for _sids, func, robust in callbacks:
+                    if not robust:
+                        func()
+                        continue
+                    try:
+                        func()
+                    except Exception:
+                        logging.getLogger("django.db.backends.base").exception("on_commit")
+        return result
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "on_commit", on_commit)
+    monkeypatch.setattr(transaction.Atomic, "__exit__", exit_)
+    yield
 
 
 @pytest.fixture(autouse=True)

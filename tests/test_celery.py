@@ -1,55 +1,21 @@
 """Celery against the real Redis broker, with a real worker process."""
 
-import os
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 
-from aftercare.health import check_worker
 from aftercare.tasks import HEARTBEAT_KEY, heartbeat, ping, redis_client
+from tests.workers import running_worker
 
-ROOT = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.celery_worker
+pytestmark = [pytest.mark.celery_worker, pytest.mark.xdist_group("celery_worker")]
 
 
 @pytest.fixture(scope="module")
 def worker():
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="aftercare.settings_test")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "aftercare",
-            "worker",
-            "--pool=solo",
-            "--without-mingle",
-            "--without-gossip",
-            "-l",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if check_worker(timeout=1.0)["ok"]:
-                break
-            assert proc.poll() is None, "worker died at start-up"
-        else:
-            pytest.fail("worker did not answer within 30 s")
+    with running_worker(queues=settings.WORKER_QUEUES) as proc:
         yield proc
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=15)
 
 
 def test_task_round_trip_through_a_real_worker(worker):
@@ -78,15 +44,12 @@ def test_health_reports_everything_ok_with_a_worker(worker, client, world, login
 
 @pytest.mark.django_db
 def test_health_fails_when_no_worker_consumes(client, world, login):
-    # A queue nobody listens to stands in for "workers are down".
-    with override_settings(CELERY_TASK_DEFAULT_QUEUE="nobody-listens"):
-        from aftercare.celery import app
-
-        app.conf.task_default_queue = "nobody-listens"
-        try:
-            login(world.users["official_a"])
-            response = client.get("/health/?fresh=1")
-        finally:
-            app.conf.task_default_queue = "celery"
+    # A queue nobody listens to stands in for "workers are down" (or for workers started
+    # without -Q notifications: text messages would wait forever).
+    with override_settings(WORKER_QUEUES=["celery", "nobody-listens"]):
+        login(world.users["official_a"])
+        response = client.get("/health/?fresh=1")
     assert response.status_code == 503
-    assert response.json()["checks"]["worker"]["ok"] is False
+    worker = response.json()["checks"]["worker"]
+    assert worker["ok"] is False
+    assert "nobody-listens" in worker["error"]

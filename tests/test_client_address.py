@@ -250,3 +250,15 @@ def test_compose_trusts_its_own_network_and_publishes_web_on_loopback_only():
         assert ipaddress.ip_network(default) == subnet
     (port,) = compose["services"]["web"]["ports"]
     assert port.startswith("127.0.0.1:")
+
+
+def test_compose_and_dev_workers_consume_every_queue(settings):
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parent.parent
+    compose = yaml.safe_load((root / "docker-compose.yml").read_text())
+    command = compose["services"]["worker"]["command"]
+    assert command[command.index("-Q") + 1].split(",") == settings.WORKER_QUEUES
+    assert '"-Q", "celery,notifications"' in (root / "scripts" / "dev.py").read_text()

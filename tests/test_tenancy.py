@@ -103,6 +103,7 @@ def _foreign_routes(world):
         **_foreign_plan_api(world),
         **_foreign_registration(world),
         **_foreign_application_routes(world),
+        **_foreign_scheduling_routes(world),
     }
 
 
@@ -266,6 +267,87 @@ def _foreign_application_routes(world):
     return routes
 
 
+def _foreign_scheduling_routes(world):
+    """Scheduling pages and API, pointed at school b1's staffed grouping (tests/scheduling)."""
+    from tests.scheduling.world import foreign_scheduling
+
+    o = foreign_scheduling(world)
+    school, plan, group = o["school"].public_id, o["plan"].public_id, o["group"].public_id
+    staff, record = o["staff"].public_id, o["record"].public_id
+    routes = {
+        "scheduling_index": ("get", reverse("scheduling_index", args=[school])),
+        "scheduling_staff": ("get", reverse("scheduling_staff", args=[school])),
+        "scheduling_staff_import": ("post", reverse("scheduling_staff_import", args=[school])),
+        "scheduling_staff_export": ("get", reverse("scheduling_staff_export", args=[school])),
+        "scheduling_staff_detail": ("get", reverse("scheduling_staff_detail", args=[staff])),
+        "scheduling_vetting_upload": ("post", reverse("scheduling_vetting_upload", args=[staff])),
+        "scheduling_vetting_document": (
+            "get",
+            reverse("scheduling_vetting_document", args=[record]),
+        ),
+        "scheduling_rooms": ("get", reverse("scheduling_rooms", args=[school])),
+        "scheduling_room_edit": (
+            "post",
+            reverse("scheduling_room_edit", args=[o["room"].public_id]),
+        ),
+        "scheduling_institution_detail": (
+            "get",
+            reverse("scheduling_institution_detail", args=[o["institution"].public_id]),
+        ),
+        "scheduling_board": ("get", reverse("scheduling_board", args=[plan])),
+        "scheduling_week": ("get", reverse("scheduling_week", args=[plan])),
+        "scheduling_export": ("get", reverse("scheduling_export", args=[plan, "groups"])),
+        "scheduling_board_action": (
+            "post",
+            reverse("scheduling_board_action", args=[plan, "propose"]),
+        ),
+        "scheduling_group": ("get", reverse("scheduling_group", args=[group])),
+        "scheduling_group_action": (
+            "post",
+            reverse("scheduling_group_action", args=[group, "split"]),
+        ),
+        "scheduling_assignment_delete": (
+            "post",
+            reverse("scheduling_assignment_delete", args=[o["assignment"].public_id]),
+        ),
+        "scheduling_booking_delete": (
+            "post",
+            reverse("scheduling_booking_delete", args=[o["booking"].public_id]),
+        ),
+        "institution-detail": (
+            "get",
+            reverse("institution-detail", args=[o["institution"].public_id]),
+        ),
+        "institution-status": (
+            "post",
+            reverse("institution-status", args=[o["institution"].public_id]),
+        ),
+        "staff-detail": ("get", reverse("staff-detail", args=[staff])),
+        "staff-vetting": ("post", reverse("staff-vetting", args=[staff])),
+        "vetting-record-document": ("get", reverse("vetting-record-document", args=[record])),
+        "school-staff-import": ("post", reverse("school-staff-import", args=[school])),
+        "school-staff-export": ("get", reverse("school-staff-export", args=[school])),
+        "room-detail": ("get", reverse("room-detail", args=[o["room"].public_id])),
+        "plan-scheduling": ("get", reverse("plan-scheduling", args=[plan])),
+        "group-detail": ("get", reverse("group-detail", args=[group])),
+        "assignment-detail": (
+            "delete",
+            reverse("assignment-detail", args=[o["assignment"].public_id]),
+        ),
+        "room-booking-detail": (
+            "delete",
+            reverse("room-booking-detail", args=[o["booking"].public_id]),
+        ),
+        "session-detail": ("get", reverse("session-detail", args=[o["session"].public_id])),
+    }
+    for step in ("propose", "confirm", "place", "generate", "cancel-day"):
+        name = f"plan-scheduling-{step}"
+        routes[name] = ("post", reverse(name, args=[plan]))
+    for step in ("move", "merge", "split"):
+        routes[f"group-{step}"] = ("post", reverse(f"group-{step}", args=[group]))
+    return routes
+
+
 # Public pages take ids too, but show only published, non-personal data to anyone.
 PUBLIC_ROUTES = {
     "public_plan",
@@ -313,9 +395,11 @@ def _foreign_event(world):
 
 
 def _foreign_note(world):
-    from aftercare.services import notify
+    from aftercare.models import Notification
 
-    return notify(recipient=world.users["official_b"], district=world.b, title="x").pk
+    return Notification.objects.create(
+        recipient=world.users["official_b"], district=world.b, title="x"
+    ).pk
 
 
 def _id_routes():

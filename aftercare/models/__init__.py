@@ -1,4 +1,5 @@
-"""Models of the kernel: tenancy, users and roles, calendar, audit, inbox (core.py)."""
+"""Models of the kernel: tenancy, users and roles, calendar, audit, inbox (core.py); the
+outbox of side effects delivered after commit (outbox.py)."""
 
 from .core import *  # noqa: F403
 from .core import (  # noqa: F401 - explicit names for tools
@@ -23,3 +24,4 @@ from .core import (  # noqa: F401 - explicit names for tools
     grades_label,
     mobile_validator,
 )
+from .outbox import OutboxChannel, OutboxMessage  # noqa: F401

@@ -4,12 +4,12 @@ Core functions are re-exported here; policy and plan services are used as
 ``from aftercare.services import plans`` / ``policy``.
 """
 
+from aftercare.notifications import notify  # inbox messages go through the outbox
 from aftercare.services.core import (
     add_calendar_exception,
     create_semester,
     grant_role,
     mark_notifications_read,
-    notify,
     remove_calendar_exception,
 )
 

@@ -32,8 +32,8 @@ from aftercare.audit import record_event
 from aftercare.auth import normalize_login
 from aftercare.errors import InvalidInput, NotAllowed
 from aftercare.models import Role, School, SchoolClass, User, mobile_validator
-from aftercare.services import grant_role, notify
-from aftercare.sms import send_sms
+from aftercare.notifications import notify, send_sms
+from aftercare.services import grant_role
 from aftercare.tenancy import Scope
 from enrollment import rules
 from enrollment.errors import (
@@ -41,7 +41,6 @@ from enrollment.errors import (
     NoMatchingStudent,
     RosterConflict,
     RosterInvalid,
-    SmsUnavailable,
     TooManyRequests,
 )
 from enrollment.models import (
@@ -289,7 +288,8 @@ def request_signup_code(*, mobile: str, ip_address: str | None = None) -> SmsCod
     families behind one address; 0 turns it off). Concurrent
     requests for one number are serialized (advisory lock), so the limits hold under races.
     Errors: InvalidInput (mobile), AlreadyRegistered, TooManyRequests (``sms_cooldown``,
-    ``sms_daily_limit``), SmsUnavailable (the gateway failed; nothing is stored then).
+    ``sms_daily_limit``). The text is sent after the commit (``aftercare.notifications``); a
+    failing gateway is retried there, the code stays valid meanwhile.
     """
     mobile = _clean_mobile(mobile)
     if User.objects.filter(mobile=mobile).exists():
@@ -348,11 +348,8 @@ def request_signup_code(*, mobile: str, ip_address: str | None = None) -> SmsCod
                 "[After-school services] Your sign-up code is %(code)s. It is valid for "
                 "%(minutes)d minutes. If you did not ask for it, ignore this message."
             ) % {"code": code, "minutes": SMS_CODE_TTL.seconds // 60}
-        try:
-            send_sms(mobile, text)
-        except Exception as exc:
-            logger.exception("SMS gateway failed for a sign-up code")
-            raise SmsUnavailable() from exc
+        # Recorded here, sent after the commit (never under the advisory locks above).
+        send_sms(mobile=mobile, text=text, key=f"signup-code:{sms.pk}")
     return sms
 
 

@@ -39,7 +39,7 @@ from django.utils.translation import gettext as _
 from aftercare.audit import record_event
 from aftercare.errors import Conflict, InvalidInput, NotAllowed
 from aftercare.models import MANAGER_ROLES, Membership, Role, School, Semester, User
-from aftercare.services.core import notify
+from aftercare.notifications import notify
 from aftercare.tenancy import Scope
 from plans.checks import current_policy, evaluate
 from plans.models import (

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from aftercare.audit import register_actions
 from aftercare.errors import InvalidInput, NotAllowed
 from aftercare.models import MANAGER_ROLES, Membership, School, User
-from aftercare.services import notify
+from aftercare.notifications import notify_many
 from aftercare.tenancy import Scope
 from enrollment.models import (
     PRIORITY_ORDER,
@@ -160,7 +160,7 @@ def school_url(application_or_plan, status: str = "") -> str:
 
 
 class _Inbox:
-    """Collects inbox messages and puts them in the inboxes (``notify``) when the block ends
+    """Collects inbox messages and records them (``notify_many``) when the block ends
     without an error. Texts are built in the site's language: the recipients are not the
     actor, and most read Chinese."""
 
@@ -175,8 +175,7 @@ class _Inbox:
     def __exit__(self, *exc):
         self._override.__exit__(*exc)
         if exc[0] is None:
-            for item in self.items:
-                notify(**item)
+            notify_many(self.items)  # delivered after the transaction commits
 
     def add(self, users, *, district, title: str, body: str = "", url: str = "") -> None:
         seen = set()
