@@ -189,13 +189,6 @@ def grant_role(
     return membership
 
 
-def notify(*, recipient: User, district: District, title: str, body: str = "", url: str = ""):
-    """Put a message in a user's in-app inbox."""
-    return Notification.objects.create(
-        district=district, recipient=recipient, title=title[:200], body=body, url=url
-    )
-
-
 def mark_notifications_read(*, user: User, ids: list[int] | None = None) -> int:
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:
