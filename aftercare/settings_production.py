@@ -10,6 +10,9 @@ from .settings import *  # noqa: F403
 
 DEBUG = False
 DEMO_MODE = env_bool("DEMO_MODE", False)
+# The sandbox payment gateway and its cashier page are for development and tests only.
+BILLING_SANDBOX = False
+BILLING_GATEWAY = env("BILLING_GATEWAY", "wechat")
 SECRET_KEY = env("SECRET_KEY")
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("dev-only"):
     raise RuntimeError("SECRET_KEY must be a random string of at least 50 characters")

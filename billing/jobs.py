@@ -31,7 +31,8 @@ QUEUES = {
 
 def send_now(name: str, *args) -> None:
     try:
-        celery_app.send_task(name, args=list(args), queue=QUEUES.get(name, "billing"))
+        # By name through the app's registry (autodiscovered): honours eager mode in tests.
+        celery_app.tasks[name].apply_async(args=list(args), queue=QUEUES.get(name, "billing"))
     except (OperationalError, OSError):  # the beat sweepers pick the work up later
         logger.warning("broker unavailable: %s%r left to the sweeper", name, args)
 

@@ -14,8 +14,7 @@ from billing.models import BillingRun, Invoice, InvoiceLine, InvoiceStatus, Jour
 from billing.money import to_fen
 from billing.services import ledger, runs
 from plans.calendar import plan_calendar
-from plans.models import PlanStatus, PlanVersion
-from plans.models import DistrictPolicy
+from plans.models import DistrictPolicy, PlanStatus, PlanVersion
 
 pytestmark = pytest.mark.django_db
 
@@ -113,7 +112,7 @@ def test_a_stopped_run_resumes_to_the_same_invoices(bill):
 
 def test_refused_without_a_published_fee_standard(bill):
     PlanVersion.objects.filter(pk=bill.versions["a1"].pk).update(status=PlanStatus.SUPERSEDED)
-    with pytest.raises(Conflict, match="未经公示不得收费|publicly posted"):
+    with pytest.raises(Conflict, match=r"未经公示不得收费|publicly posted"):
         _start(bill)
     assert not BillingRun.objects.exists()
     assert AuditEvent.objects.filter(action="billing.run_refused").exists()
@@ -137,7 +136,7 @@ def test_refused_for_a_future_semester_and_after_the_end(bill, settings):
         start_date=today - timedelta(days=150), end_date=today - timedelta(days=1)
     )
     semester.refresh_from_db()
-    with pytest.raises(Conflict, match="期末结算|settle"):
+    with pytest.raises(Conflict, match=r"期末结算|settle"):
         _start(bill)
 
 
@@ -160,7 +159,7 @@ def test_only_managers_start_and_one_run_at_a_time(bill):
             semester=bill.semesters["a"],
         )
     _queued(bill)
-    with pytest.raises(Conflict, match="already running|正在"):
+    with pytest.raises(Conflict, match=r"already running|正在"):
         _start(bill)
 
 
