@@ -21,6 +21,7 @@ api_v1 = [
     path("me/", api.MeView.as_view(), name="api-me"),
     path("", include("enrollment.api.urls")),
     path("", include("plans.api")),
+    path("", include("scheduling.api.urls")),
     path("", include("billing.api.urls")),
     path("", include(router.urls)),
 ]
@@ -62,6 +63,7 @@ urlpatterns = [
     # The apps' pages (each app's urls.py; the project package only composes them).
     path("", include("plans.urls")),
     path("", include("enrollment.urls")),
+    path("", include("scheduling.urls")),
     path("", include("billing.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
