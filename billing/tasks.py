@@ -50,6 +50,8 @@ def send_refund(refund_id: int) -> None:
 
 @shared_task(name="billing.reconcile", ignore_result=True)
 def reconcile() -> None:
-    """Beat, every minute: orders and refunds whose notification never came."""
+    """Beat, every minute: withdrawals to refund, orders and refunds whose notification never
+    came."""
+    refunds.refund_withdrawals()
     payments.reconcile()
     refunds.reconcile_refunds()

@@ -57,6 +57,9 @@ class Invoice(models.Model):
     paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
     notice_sent_at = models.DateTimeField(null=True, blank=True)
     settled_at = models.DateTimeField(_("settled"), null=True, blank=True)
+    # When the child's approved withdrawal was handled (refund asked, or the unpaid invoice
+    # re-issued for what was used): the sweeper's idempotency mark.
+    withdrawal_handled_at = models.DateTimeField(null=True, blank=True)
 
     tenant_rule = TenantRule(family="student__guardianships__user")
     objects = TenantQuerySet.as_manager()

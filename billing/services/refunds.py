@@ -54,7 +54,13 @@ from billing.money import fmt, percent_of
 from billing.services import invoices as invoice_services
 from billing.services import ledger
 from billing.services.payments import notify_url
-from enrollment.models import Application, ApplicationStatus, Guardianship
+from enrollment.models import (
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
+    ApplicationTransition,
+    Guardianship,
+)
 from plans.models import ExtendedRefund, RefundBasis
 from plans.selectors import current_policy
 
@@ -138,10 +144,29 @@ def withdrawal_computation(invoice: Invoice, last_day: date, *, table=None) -> d
     }
 
 
+def refund_withdrawals(*, limit: int = 500) -> int:
+    """Beat (every minute): handle every approved withdrawal whose semester invoice has not
+    been handled yet. The enrollment app knows nothing of billing; this sweep is how a
+    withdrawal reaches the money (at most a minute later). Returns how many were handled."""
+    ids = list(
+        Invoice.objects.filter(
+            kind=InvoiceKind.SEMESTER,
+            withdrawal_handled_at__isnull=True,
+            application__status=ApplicationStatus.WITHDRAWN,
+        )
+        .exclude(status=InvoiceStatus.CANCELLED)
+        .values_list("application_id", flat=True)[:limit]
+    )
+    for app_id in ids:
+        refund_withdrawal(application=Application(pk=app_id))
+    return len(ids)
+
+
 def refund_withdrawal(*, application: Application, actor=None) -> Refund | Invoice | None:
     """After an approved withdrawal: refund the paid invoice pro rata (or re-issue an unpaid
-    one for what was used). Idempotent (one withdrawal refund per invoice). Returns the
-    refund, the re-issued invoice, or None when nothing is due."""
+    one for what was used). Idempotent (the invoice's ``withdrawal_handled_at`` and one
+    withdrawal refund per invoice). Returns the refund, the re-issued invoice, or None when
+    nothing is due."""
     app = Application.objects.select_related("semester").get(pk=application.pk)
     if app.status != ApplicationStatus.WITHDRAWN or app.withdrawal_effective_date is None:
         return None
@@ -153,8 +178,9 @@ def refund_withdrawal(*, application: Application, actor=None) -> Refund | Invoi
             .filter(application=app, kind=InvoiceKind.SEMESTER)
             .first()
         )
-        if invoice is None:
+        if invoice is None or invoice.withdrawal_handled_at is not None:
             return None
+        Invoice.objects.filter(pk=invoice.pk).update(withdrawal_handled_at=timezone.now())
         if invoice.status in (InvoiceStatus.OPEN, InvoiceStatus.NOTHING_DUE):
             return _reissue_used(invoice, last_day, actor)
         if invoice.status != InvoiceStatus.PAID:
@@ -162,6 +188,15 @@ def refund_withdrawal(*, application: Application, actor=None) -> Refund | Invoi
         computation = withdrawal_computation(invoice, last_day)
         amount = min(computation["total"], paid_fen(invoice) - refunded_fen(invoice))
         computation["total"] = amount
+        transition = (
+            ApplicationTransition.objects.filter(
+                application_id=app.pk, event=ApplicationEvent.WITHDRAWN
+            )
+            .order_by("-at", "-pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        computation["transition"] = transition
         if amount <= 0:
             return None
         return create_refund(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+from django.db.models import F
 from django.utils import timezone
 
 from aftercare.models import Semester
@@ -62,8 +63,12 @@ class BillWorld:
             signed_at=at,
             insurance_confirmed_at=at,
             insurance_confirmed_by=parent,
+            courses_taken=len(courses),
         )
         for name in courses:
+            CourseCapacity.objects.filter(course=self.courses[key][name]).update(
+                taken=F("taken") + 1
+            )
             CourseRegistration.objects.create(
                 district=school.district,
                 school=school,
