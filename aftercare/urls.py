@@ -23,6 +23,7 @@ api_v1 = [
     path("", include("plans.api")),
     path("", include("scheduling.api.urls")),
     path("", include("billing.api.urls")),
+    path("", include("attendance.api.urls")),
     path("", include(router.urls)),
 ]
 
@@ -64,6 +65,7 @@ urlpatterns = [
     path("", include("plans.urls")),
     path("", include("enrollment.urls")),
     path("", include("scheduling.urls")),
+    path("", include("attendance.urls")),
     path("", include("billing.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

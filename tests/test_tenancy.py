@@ -8,6 +8,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from aftercare.models import CalendarException, CalendarKind, District, School, SchoolClass
 from aftercare.tenancy import Scope
 from enrollment.models import Student
+from tests.attendance.routes import foreign_attendance_routes
+from tests.billing.world import foreign_billing_routes
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +105,9 @@ def _foreign_routes(world):
         **_foreign_plan_api(world),
         **_foreign_registration(world),
         **_foreign_application_routes(world),
+        **foreign_billing_routes(world),
         **_foreign_scheduling_routes(world),
+        **foreign_attendance_routes(world),
     }
 
 
