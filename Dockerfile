@@ -21,6 +21,8 @@ RUN DJANGO_SETTINGS_MODULE=aftercare.settings_production \
     SECRET_KEY=build-only-collectstatic-key-not-used-at-runtime-0123456789 \
     python manage.py collectstatic --noinput
 
+# Uploaded documents (MEDIA_ROOT, a volume in docker-compose): outside the web root.
+RUN mkdir -p /data/media && chown app /data/media
 USER app
 EXPOSE 8000
 CMD ["gunicorn", "aftercare.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--worker-class", "gthread", "--threads", "8", "--backlog", "4096"]

@@ -169,7 +169,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Side effects (inbox, SMS) have a queue of their own: a long billing run never delays a
 # sign-up code. Workers consume both (`celery worker -Q celery,notifications`).
 NOTIFICATIONS_QUEUE = "notifications"  # aftercare.notifications dispatches to it
-WORKER_QUEUES = ["celery", NOTIFICATIONS_QUEUE]  # /health/ checks that each one is consumed
+# "scheduling": a district's semester of sessions (scheduling.tasks) never delays a message.
+WORKER_QUEUES = ["celery", NOTIFICATIONS_QUEUE, "scheduling"]  # /health/ checks each is consumed
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "aftercare.heartbeat", "schedule": 30.0},
     "redispatch-messages": {"task": "aftercare.redispatch_messages", "schedule": 60.0},

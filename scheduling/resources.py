@@ -6,12 +6,13 @@ The staff file has fixed Chinese headings (they are the format, like the roster'
     姓名  类别  手机  登录名  所属机构  科目特长  备注
 
 类别 is one of 本校教师 / 退休教师 / 志愿者 / 外聘人员 / 机构教师. A teacher of the school is
-found by 登录名 (user name or mobile of an account with a staff role at the school); everyone
-else needs 手机. Rows match the roster by account (teachers of the school) or mobile, so a
-re-import updates, never duplicates. ``StaffResource`` only *plans* (every cell checked, one
-Chinese message per bad cell); ``scheduling.services.staff_import.import_staff`` writes the plan
-in one transaction when no row has an error. The export adds the vetting dates and whether the
-person may be scheduled (read-only columns the import ignores).
+found by 登录名 (user name or mobile of an account with a staff role at the school; an empty
+姓名 takes the account's name); everyone else needs 姓名 and 手机. Rows match the roster by
+account (teachers of the school) or mobile, so a re-import updates, never duplicates.
+``StaffResource`` only *plans* (every cell checked, one Chinese message per bad cell);
+``scheduling.services.staff_import.import_staff`` writes the plan in one transaction when no
+row has an error. The export adds the vetting dates and whether the person may be scheduled
+(read-only columns the import ignores).
 """
 
 from __future__ import annotations
@@ -263,7 +264,7 @@ class StaffResource(resources.ModelResource):
     full_name = fields.Field(
         attribute="full_name",
         column_name=COL_NAME,
-        widget=TextWidget(required=True, max_length=64, label=COL_NAME),
+        widget=TextWidget(required=False, max_length=64, label=COL_NAME),
     )
     kind = fields.Field(attribute="kind", column_name=COL_KIND, widget=KindWidget())
     mobile = fields.Field(attribute="mobile", column_name=COL_MOBILE, widget=MobileWidget())
@@ -443,12 +444,15 @@ class StaffResource(resources.ModelResource):
                 _("%(name)s is not on the district's approved list (%(status)s).")
                 % {"name": institution.name, "status": institution.get_status_display()}
             ]
+        name = values.get(COL_NAME) or (str(user.full_name or user) if user is not None else "")
+        if not name and COL_NAME not in errors:
+            errors[COL_NAME] = [_("Fill in the name.")]
         if errors:
             raise ValidationError(errors)
         target = existing or instance
         if existing is not None:
             self.snapshots[existing.pk] = _state(existing)
-        target.full_name = values[COL_NAME]
+        target.full_name = name
         target.kind = kind
         if mobile or user is None:
             target.mobile = mobile

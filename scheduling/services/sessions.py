@@ -18,8 +18,8 @@ opened for latecomers, a click on "generate") only dates after today: what happe
 happened. Cancelled days recorded before the sessions existed are applied to them.
 
 Cancelling a day (``cancel_day``) marks its scheduled sessions cancelled with the reason (rows
-stay: refunds count them) and, after commit, tells the families of the children in those
-groups and the teachers.
+stay: refunds count them) and, after commit (the kernel's outbox), tells the families of the
+children in those groups and the teachers.
 
 Locks: each school's plan row, then its grouping row (``services.common``), for the length of
 one statement; the district job takes them school by school in separate transactions.
@@ -31,17 +31,19 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftercare.audit import record_event
 from aftercare.errors import Conflict, InvalidInput, NotAllowed
-from aftercare.models import District, Notification, Semester, User
+from aftercare.models import District, Semester, User
+from aftercare.notifications import notify_many
 from aftercare.tenancy import Scope
 from plans.models import PlanStatus, SchoolPlan
 from scheduling import rules as access
 from scheduling.models import (
-    CareGroup,
+    Assignment,
     DayCancellation,
     DutyRole,
     Grouping,
@@ -313,6 +315,11 @@ def cancel_day(*, actor: User, plan: SchoolPlan, day: date, reason: str) -> DayC
     if not reason:
         raise InvalidInput(fields={"reason": [_("Give the reason: families are told it.")]})
     lock_plan(plan)
+    if DayCancellation.objects.filter(plan=plan, date=day).exists():
+        raise Conflict(
+            _("%(date)s is cancelled already.") % {"date": day.isoformat()},
+            code="already_cancelled",
+        )
     if not Session.objects.filter(plan=plan, date=day, status=SessionStatus.SCHEDULED).exists():
         raise InvalidInput(
             fields={
@@ -353,37 +360,27 @@ def cancel_day(*, actor: User, plan: SchoolPlan, day: date, reason: str) -> DayC
         obj=plan,
         payload={"date": day.isoformat(), "reason": cancellation.reason, "sessions": n},
     )
-    pk = cancellation.pk
-    transaction.on_commit(lambda: deliver_cancellation_notices(cancellation_id=pk))
+    cancellation.notified_at = now
+    notify_families(cancellation)
     return cancellation
 
 
-@transaction.atomic
-def deliver_cancellation_notices(*, cancellation_id: int) -> int:
-    """Tell the families and teachers of a cancelled day, once (``notified_at`` under the
-    row's lock makes a second call a no-op). Returns the number of messages."""
-    cancellation = (
-        DayCancellation.objects.select_for_update()
-        .select_related("plan", "school")
-        .filter(pk=cancellation_id, notified_at__isnull=True)
-        .first()
-    )
-    if cancellation is None:
-        return 0
-    group_ids = list(
-        Session.objects.filter(cancellation=cancellation).values_list("group_id", flat=True)
-    )
-    weekday = (
-        Session.objects.filter(cancellation=cancellation).values_list("weekday", flat=True).first()
-    )
+def notify_families(cancellation: DayCancellation) -> int:
+    """Tell the families of the children in the cancelled groups, and the groups' teachers of
+    that day. The messages go through the kernel's outbox (``aftercare.notifications``): they
+    are recorded in this transaction and delivered after commit, once each (keyed by
+    cancellation and recipient). Returns the number of messages."""
+    sessions = Session.objects.filter(cancellation=cancellation)
+    group_ids = list(sessions.values_list("group_id", flat=True).distinct())
+    weekday = sessions.values_list("weekday", flat=True).first()
     recipients = set(guardians_of_groups(group_ids, cancellation.plan))
     recipients |= set(
-        CareGroup.objects.filter(
-            pk__in=group_ids,
-            assignments__role=DutyRole.TEACHER,
-            assignments__weekday=weekday,
-            assignments__staff__user__isnull=False,
-        ).values_list("assignments__staff__user_id", flat=True)
+        Assignment.objects.filter(
+            group_id__in=group_ids,
+            role=DutyRole.TEACHER,
+            weekday=weekday,
+            staff__user__isnull=False,
+        ).values_list("staff__user_id", flat=True)
     )
     title = _("%(school)s: no after-school service on %(date)s") % {
         "school": cancellation.school.name,
@@ -392,17 +389,17 @@ def deliver_cancellation_notices(*, cancellation_id: int) -> int:
     body = _("Reason: %(reason)s. Please pick your child up at the end of the school day.") % {
         "reason": cancellation.reason
     }
-    Notification.objects.bulk_create(
-        [
-            Notification(
-                district_id=cancellation.district_id,
-                recipient_id=user_id,
-                title=title[:200],
-                body=body,
-            )
-            for user_id in sorted(recipients)
-        ],
-        batch_size=1000,
+    users = {u.pk: u for u in User.objects.filter(pk__in=recipients)}
+    n = notify_many(
+        {
+            "key": f"scheduling.cancelled:{cancellation.public_id}:{user_id}",
+            "district": cancellation.district,
+            "recipient": users[user_id],
+            "title": title,
+            "body": body,
+            "url": reverse("scheduling_family_sessions"),
+        }
+        for user_id in sorted(users)
     )
     DayCancellation.objects.filter(pk=cancellation.pk).update(notified_at=timezone.now())
-    return len(recipients)
+    return n
