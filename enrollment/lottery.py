@@ -1,11 +1,20 @@
-"""The lottery's draw order: deterministic from a published seed, re-runnable by anyone.
+"""The lottery's draw order: deterministic from a committed seed, re-runnable by anyone.
 
-    order = draw_order(seed, entries)
+    commitment = commit(seed)          # published when the plan is published
+    order = draw_order(seed, entries)  # the seed is revealed with the result
 
-``entries`` are ``(token, tier)`` pairs: ``token`` is the entry's public id (published with
-the result), ``tier`` 0 for priority groups (DOMAIN.md §4) and 1 for everyone else. Entries
-are sorted by tier, then by SHA-256 of ``"{seed}:{token}"`` (hex, ascending). Nothing else
-goes in: the same seed and entries always give the same order, on any machine.
+The server draws ``seed`` at random when the plan is published, before anyone can enter, and
+publishes only ``commit(seed)`` (SHA-256, hex). At the draw the seed is revealed: anyone
+checks ``commit(seed) == commitment`` — so nobody, staff included, chose the seed after
+seeing the entries — and re-runs the order.
+
+``entries`` are ``(token, tier)`` pairs: ``token`` is the entry's public id, ``tier`` 0 for
+a priority group the school verified (DOMAIN.md §4) and 1 for everyone else. Entries are
+sorted by tier, then by SHA-256 of ``"{seed}:{token}"`` (hex, ascending). Nothing else goes
+in: the same seed and entries always give the same order, on any machine. The publication
+lists the tokens with their tier and result but no name, and the masked names with their
+result but no token, tier or rank: the re-run is possible, and nobody learns which child is
+in a priority group (each family sees its own tier).
 
 To re-run a published draw::
 
@@ -18,12 +27,22 @@ To re-run a published draw::
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from collections.abc import Iterable
 
 
 def new_seed() -> str:
-    return secrets.token_hex(16)
+    return secrets.token_hex(32)
+
+
+def commit(seed: str) -> str:
+    """The public commitment to a seed: its SHA-256, hex."""
+    return hashlib.sha256(seed.encode()).hexdigest()
+
+
+def verify(seed: str, commitment: str) -> bool:
+    return bool(seed) and bool(commitment) and hmac.compare_digest(commit(seed), commitment)
 
 
 def draw_key(seed: str, token: str, tier: int) -> tuple[int, str]:

@@ -21,6 +21,11 @@ urlpatterns = [
     path("accounts/signup/verify/", families.signup_verify, name="signup_verify"),
     path("accounts/signup/resend/", families.signup_resend, name="signup_resend"),
     path("family/children/add/", families.bind_child, name="bind_child"),
+    path(
+        "bindings/<uuid:request_id>/<slug:decision>/",
+        families.binding_decision,
+        name="binding_decision",
+    ),
     # extended-course registration
     path("family/courses/", courses.family_courses, name="family_courses"),
     path("courses/<uuid:course_id>/register/", courses.register_course, name="register_course"),
@@ -83,6 +88,11 @@ urlpatterns = [
         "plans/<uuid:plan_id>/applications/publish/",
         applications.publish_list,
         name="applications_publish_list",
+    ),
+    path(
+        "applications/<uuid:application_id>/verify-priority/",
+        applications.verify_priority,
+        name="application_verify_priority",
     ),
     path("plans/<uuid:plan_id>/agreement/", applications.agreement_editor, name="agreement_editor"),
     path(

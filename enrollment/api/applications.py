@@ -36,12 +36,18 @@ from aftercare.tenancy import get_visible_or_404, scope_for
 from enrollment.models import (
     Application,
     ApplicationStatus,
+    ApplicationTransition,
     Channel,
     PriorityGroup,
     ServiceAgreement,
     Student,
 )
-from enrollment.selectors.applications import PARTICIPATING, applications_for, with_details
+from enrollment.selectors.applications import (
+    PARTICIPATING,
+    applications_for,
+    with_details,
+    with_history,
+)
 from enrollment.services import applications as services
 from plans.models import SchoolPlan
 
@@ -66,6 +72,21 @@ class ApplicationStudentSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "student_number", "class_name", "grade"]
 
 
+class HistorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApplicationTransition
+        fields = ["event", "from_status", "to_status", "at", "reason"]
+        read_only_fields = fields
+
+
+class VerifyPrioritySerializer(serializers.Serializer):
+    groups = serializers.ListField(
+        child=serializers.ChoiceField(choices=PriorityGroup.choices),
+        allow_empty=True,
+        help_text="the declared groups the school has verified (empty: none)",
+    )
+
+
 class ApplicationSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     student = ApplicationStudentSerializer(read_only=True)
@@ -76,8 +97,16 @@ class ApplicationSerializer(serializers.ModelSerializer):
     priority_groups = serializers.ListField(
         child=serializers.ChoiceField(choices=PriorityGroup.choices), read_only=True
     )
+    priority_verified = serializers.ListField(
+        child=serializers.ChoiceField(choices=PriorityGroup.choices),
+        read_only=True,
+        help_text="the declared groups the school verified: only these give priority",
+    )
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     applied_by = serializers.CharField(source="applied_by.full_name", read_only=True)
+    history = HistorySerializer(
+        source="transitions", many=True, read_only=True, help_text="every step, oldest first"
+    )
     agreement_version = serializers.IntegerField(
         source="agreement.version", read_only=True, allow_null=True, default=None
     )
@@ -96,6 +125,8 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "plan",
             "basic_care",
             "priority_groups",
+            "priority_verified",
+            "priority_verified_at",
             "parent_note",
             "status",
             "status_label",
@@ -121,6 +152,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "withdrawn_at",
             "withdrawal_decision_note",
             "updated_at",
+            "history",
         ]
         read_only_fields = fields
 
@@ -306,10 +338,12 @@ class ApplicationViewSet(
     filterset_class = ApplicationFilter
 
     def get_queryset(self):
-        return applications_for(scope=self.scope).order_by("school_id", "-applied_at", "id")
+        return with_history(applications_for(scope=self.scope)).order_by(
+            "school_id", "-applied_at", "id"
+        )
 
     def _done(self, app: Application, code: int = status.HTTP_200_OK) -> Response:
-        fresh = with_details(Application.objects.filter(pk=app.pk)).get()
+        fresh = with_history(with_details(Application.objects.filter(pk=app.pk))).get()
         return Response(ApplicationSerializer(fresh).data, status=code)
 
     @extend_schema(
@@ -373,6 +407,23 @@ class ApplicationViewSet(
         data.is_valid(raise_exception=True)
         app = services.review_application(
             actor=request.user, application=app, **data.validated_data
+        )
+        return self._done(app)
+
+    @extend_schema(
+        summary="Verify the priority groups a family declared (school manager)",
+        description="Only verified groups count for the approval order and lottery tiers. "
+        "400 when a group was not declared; 403 for other roles.",
+        request=VerifyPrioritySerializer,
+        responses={200: ApplicationSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="verify-priority")
+    def verify_priority(self, request, public_id=None):
+        app = self.get_object()
+        data = VerifyPrioritySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        app = services.verify_priority_groups(
+            actor=request.user, application=app, groups=data.validated_data["groups"]
         )
         return self._done(app)
 

@@ -58,6 +58,7 @@ class RegistrationSerializer(serializers.ModelSerializer):
             "created_at",
             "offer_expires_at",
             "lottery_rank",
+            "lottery_tier",
         ]
 
 
@@ -73,7 +74,9 @@ class RegisterView(APIView):
     First come, first served inside the window: 201 with ``confirmed`` (a seat) or
     ``waitlisted`` (the course is full); in a lottery window ``entered``. Refusals are 409
     with codes ``window_closed`` (the message gives the window's times),
-    ``already_registered``, ``limit_reached``, ``no_application``, ``not_eligible``.
+    ``already_registered``, ``limit_reached``, ``no_application``, ``not_eligible``,
+    ``course_cancelled`` (the course was cancelled after round one or dropped by an
+    amendment: nothing is written).
     """
 
     def claim(self, request, student, info) -> registration.Outcome:
@@ -111,7 +114,7 @@ class RegisterView(APIView):
                 else ("invalid", _("Must be a valid UUID."))
             )
             raise serializers.ValidationError({"student": [ErrorDetail(msg, code=code)]}) from err
-        reaches, student = registration.lookup_for_claim(request.user, info, key)
+        reaches, student, info = registration.lookup_for_claim(request.user, info, key)
         if not reaches or student is None:
             raise Http404
         outcome = self.claim(request, student, info)
@@ -264,47 +267,71 @@ class CloseRoundOneView(APIView):
 
 class DrawSerializer(serializers.ModelSerializer):
     course = serializers.UUIDField(source="course.public_id", read_only=True)
+    entries = serializers.ListField(
+        child=serializers.DictField(),
+        help_text=_("Tokens in draw order with rank, tier and result (no names)."),
+    )
+    results = serializers.ListField(
+        child=serializers.DictField(),
+        help_text=_("Masked names with their result, sorted by name (no token, tier or rank)."),
+    )
 
     class Meta:
         model = LotteryDraw
-        fields = ["course", "seed", "entries", "drawn_at"]
+        fields = ["course", "commitment", "committed_at", "seed", "entries", "results", "drawn_at"]
 
 
 class DrawView(APIView):
-    """Draw the lottery of a course after its window closed (school managers). The seed
-    may be given (e.g. one announced in advance); otherwise a random one is drawn."""
+    """Draw the lottery of a course after its window closed (school managers). The seed is
+    the one the server committed to when the plan was published (its SHA-256 was public
+    before any entry); it cannot be chosen. A ``seed`` in the body is ignored."""
 
-    @extend_schema(
-        request=inline_serializer(
-            "DrawInput", {"seed": serializers.CharField(required=False, max_length=64)}
-        ),
-        responses={201: DrawSerializer, **ERROR_RESPONSES},
-    )
+    @extend_schema(request=None, responses={201: DrawSerializer, **ERROR_RESPONSES})
     def post(self, request, course_id):
         course = get_visible_or_404(
             Course.objects.select_related("school"), scope_for(request), public_id=course_id
         )
-        seed = request.data.get("seed") or None
-        if seed is not None and (not isinstance(seed, str) or len(seed) > 64):
-            raise serializers.ValidationError({"seed": [_("At most 64 characters.")]})
-        draw = registration.draw_lottery(actor=request.user, course=course, seed=seed)
+        draw = registration.draw_lottery(actor=request.user, course=course)
         return Response(DrawSerializer(draw).data, status=status.HTTP_201_CREATED)
 
 
+class PublicDrawSerializer(serializers.Serializer):
+    course = serializers.UUIDField(source="course.public_id")
+    course_name = serializers.CharField(source="course.name")
+    commitment = serializers.CharField()
+    committed_at = serializers.DateTimeField(allow_null=True)
+    drawn = serializers.BooleanField()
+    seed = serializers.CharField(source="draw.seed", allow_null=True, default=None)
+    drawn_at = serializers.DateTimeField(source="draw.drawn_at", allow_null=True, default=None)
+    commitment_verified = serializers.BooleanField(
+        allow_null=True, help_text=_("SHA-256 of the revealed seed equals the commitment.")
+    )
+    rerun_matches = serializers.BooleanField(
+        help_text=_("Re-running the draw from the seed and tokens gives the published order.")
+    )
+    entries = serializers.ListField(
+        source="draw.entries", child=serializers.DictField(), default=list
+    )
+    results = serializers.ListField(
+        source="draw.results", child=serializers.DictField(), default=list
+    )
+
+
 class PublicDrawView(APIView):
-    """The published result of a lottery: seed and entries with masked names (no login)."""
+    """A lottery in public (no login): the seed's commitment from publication on; after the
+    draw the seed, whether it matches the commitment, the tokens in draw order with tier and
+    result, and the masked names with their results — never a tier next to a name."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(responses={200: DrawSerializer, 404: ERROR_RESPONSES[404]})
+    @extend_schema(responses={200: PublicDrawSerializer, 404: ERROR_RESPONSES[404]})
     def get(self, request, course_id):
-        draw = (
-            LotteryDraw.objects.select_related("course").filter(course__public_id=course_id).first()
-        )
-        if draw is None:
+        course = Course.objects.filter(public_id=course_id).first()
+        record = registration.public_draw(course) if course is not None else None
+        if record is None:
             raise Http404
-        return Response(DrawSerializer(draw).data)
+        return Response(PublicDrawSerializer(record).data)
 
 
 router = SimpleRouter()

@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -21,7 +22,14 @@ from aftercare.errors import NotAllowed
 from aftercare.models import School
 from aftercare.tenancy import get_visible_or_404, scope_for
 from enrollment import rules as enrollment_rules
-from enrollment.models import SMS_CODE_TTL, SMS_RESEND_COOLDOWN, Guardianship, Relation, Student
+from enrollment.models import (
+    SMS_CODE_TTL,
+    SMS_RESEND_COOLDOWN,
+    BindingRequest,
+    Guardianship,
+    Relation,
+    Student,
+)
 from enrollment.resources import MAX_FILE_MB, too_large
 from enrollment.services import families as services
 
@@ -213,12 +221,22 @@ class BoundChildSerializer(StudentSerializer):
         fields = [*StudentSerializer.Meta.fields, "relation"]
 
 
+class PendingBindingSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="request.public_id")
+    status = serializers.CharField()
+    student_name = serializers.CharField(source="student.name")
+    message = serializers.CharField()
+
+
 class FamilyChildrenView(APIView):
     """Bind a child to the caller's account by student number (学籍号) and exact name.
 
-    201 when linked now, 200 when it already was. A mismatch is 400 ``no_match`` (it never
-    tells whether the number exists); 5 failures within an hour give 429 ``bind_throttled``.
-    List the caller's children with ``GET /api/v1/students/``.
+    201 when linked now (the caller's mobile is the guardian's mobile on the school's
+    roster), 200 when it already was; 202 ``pending`` when the roster does not know the
+    caller's mobile: the school confirms or refuses the binding first (see
+    ``/api/v1/binding-requests/``) and the child stays invisible meanwhile. A mismatch is 400
+    ``no_match`` (it never tells whether the number exists); 5 failures within an hour give
+    429 ``bind_throttled``. List the caller's children with ``GET /api/v1/students/``.
     """
 
     @extend_schema(
@@ -226,6 +244,7 @@ class FamilyChildrenView(APIView):
         responses={
             201: BoundChildSerializer,
             200: BoundChildSerializer,
+            202: PendingBindingSerializer,
             **ERROR_RESPONSES,
             **RATE_LIMITED,
         },
@@ -233,13 +252,88 @@ class FamilyChildrenView(APIView):
     def post(self, request):
         data = BindChildSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        guardianship, created = services.bind_child(user=request.user, **data.validated_data)
-        student = guardianship.student
-        student.relation = guardianship.relation
+        outcome = services.bind_child(user=request.user, **data.validated_data)
+        if outcome.status == "pending":
+            outcome.message = _("The school confirms this binding first.")
+            return Response(PendingBindingSerializer(outcome).data, status=status.HTTP_202_ACCEPTED)
+        student = outcome.student
+        student.relation = outcome.guardianship.relation
         return Response(
             BoundChildSerializer(student).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK,
         )
+
+
+class BindingRequestSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    student = serializers.UUIDField(source="student.public_id", read_only=True)
+    student_name = serializers.CharField(source="student.name", read_only=True)
+    class_name = serializers.CharField(source="student.school_class.name", read_only=True)
+    requester = serializers.CharField(source="user.full_name", read_only=True)
+    mobile_tail = serializers.SerializerMethodField()
+
+    class Meta:
+        model = BindingRequest
+        fields = [
+            "id",
+            "student",
+            "student_name",
+            "class_name",
+            "requester",
+            "mobile_tail",
+            "relation",
+            "status",
+            "created_at",
+            "decided_at",
+            "reason",
+        ]
+        read_only_fields = fields
+
+    def get_mobile_tail(self, obj) -> str:
+        return (obj.user.mobile or "")[-4:]
+
+
+class BindingDecisionSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class BindingRequestViewSet(ScopedReadOnlyViewSet):
+    """Bindings the roster could not confirm: the school's queue (principal, school
+    administrators; officials read their district's), and a parent's own requests. ``approve``
+    makes the requester a guardian; ``refuse`` needs a reason. Both tell the requester."""
+
+    queryset = BindingRequest.objects.select_related("student__school_class", "user").order_by(
+        "created_at", "pk"
+    )
+    serializer_class = BindingRequestSerializer
+    filterset_fields = ["status"]
+
+    def _decide(self, request, approve: bool):
+        binding = self.get_object()
+        data = BindingDecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        done = services.decide_binding(
+            actor=request.user,
+            request=binding,
+            approve=approve,
+            reason=data.validated_data["reason"],
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=done.pk)).data)
+
+    @extend_schema(request=None, responses={200: BindingRequestSerializer, **ERROR_RESPONSES})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, public_id=None):
+        """Confirm the requester as the child's guardian."""
+        return self._decide(request, True)
+
+    @extend_schema(
+        request=BindingDecisionSerializer,
+        responses={200: BindingRequestSerializer, **ERROR_RESPONSES},
+    )
+    @action(detail=True, methods=["post"])
+    def refuse(self, request, public_id=None):
+        """Refuse the binding, with the reason the requester is told."""
+        return self._decide(request, False)
 
 
 # --------------------------------------------------------------------------- roster

@@ -5,6 +5,7 @@ from enrollment.api import families as api
 
 router = SimpleRouter()
 router.register("students", api.StudentViewSet, basename="student")
+router.register("binding-requests", api.BindingRequestViewSet, basename="binding-request")
 
 urlpatterns = [
     path("", include("enrollment.api.courses")),  # the rush endpoint resolves first

@@ -1,6 +1,7 @@
 """Models of enrollment: the roster and families (roster.py); applications, agreements and
-course seats (registration.py)."""
+course seats (registration.py); the history of applications (history.py)."""
 
+from .history import ApplicationEvent, ApplicationTransition
 from .registration import (
     HOLDING_SEATS,
     LIVE_APPLICATION,
@@ -12,6 +13,7 @@ from .registration import (
     Channel,
     CourseCapacity,
     CourseRegistration,
+    LotteryCommitment,
     LotteryDraw,
     PriorityGroup,
     SeatStatus,
@@ -23,6 +25,8 @@ from .roster import (
     SMS_DAILY_LIMIT,
     SMS_RESEND_COOLDOWN,
     BindAttempt,
+    BindingRequest,
+    BindingStatus,
     Gender,
     Guardianship,
     Relation,
@@ -41,14 +45,19 @@ __all__ = [
     "SMS_DAILY_LIMIT",
     "SMS_RESEND_COOLDOWN",
     "Application",
+    "ApplicationEvent",
     "ApplicationStatus",
+    "ApplicationTransition",
     "BindAttempt",
+    "BindingRequest",
+    "BindingStatus",
     "CapacityStatus",
     "Channel",
     "CourseCapacity",
     "CourseRegistration",
     "Gender",
     "Guardianship",
+    "LotteryCommitment",
     "LotteryDraw",
     "PriorityGroup",
     "Relation",

@@ -109,6 +109,18 @@ class Application(models.Model):
         default=list,
         blank=True,
     )
+    # What the school has checked (e.g. against a certificate): only these count for the
+    # priority order of approvals and lotteries; declaring a group alone gives no priority.
+    priority_verified = ArrayField(
+        models.CharField(max_length=16, choices=PriorityGroup.choices),
+        verbose_name=_("priority groups verified by the school"),
+        default=list,
+        blank=True,
+    )
+    priority_verified_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    priority_verified_at = models.DateTimeField(null=True, blank=True)
     parent_note = models.CharField(_("note to the school"), max_length=200, blank=True)
     status = models.CharField(
         _("status"),
@@ -214,6 +226,16 @@ class Application(models.Model):
                 | Q(insurance_confirmed_by__isnull=False),
                 name="application_insurance_names_guardian",
             ),
+            # Only declared groups can be verified, and a verification names who and when.
+            models.CheckConstraint(
+                condition=Q(priority_verified__contained_by=F("priority_groups")),
+                name="application_verified_groups_declared",
+            ),
+            models.CheckConstraint(
+                condition=Q(priority_verified_at__isnull=True)
+                | Q(priority_verified_by__isnull=False),
+                name="application_verification_names_staff",
+            ),
         ]
         indexes = [models.Index(fields=["district", "school", "semester", "status"])]
 
@@ -224,6 +246,17 @@ class Application(models.Model):
     def priority_group_labels(self) -> list[str]:
         labels = dict(PriorityGroup.choices)
         return [str(labels[g]) for g in self.priority_groups if g in labels]
+
+    @property
+    def priority_choices(self) -> list[tuple[str, str]]:
+        """The declared groups as (value, label), in priority order."""
+        labels = dict(PriorityGroup.choices)
+        return [(g, str(labels[g])) for g in self.priority_groups if g in labels]
+
+    @property
+    def priority_verified_labels(self) -> list[str]:
+        labels = dict(PriorityGroup.choices)
+        return [str(labels[g]) for g in self.priority_verified if g in labels]
 
     @property
     def is_active(self) -> bool:
@@ -258,6 +291,10 @@ class CourseCapacity(models.Model):
     status = models.CharField(
         max_length=12, choices=CapacityStatus.choices, default=CapacityStatus.OPEN
     )
+    # Bumped whenever something the rush path caches about the course changes (cancelled,
+    # superseded by an amendment, capacity carried over): every process compares it with the
+    # version its cached facts were read at, in the claim's lookup query, and reloads.
+    version = models.PositiveIntegerField(default=0)
 
     tenant_rule = TenantRule(parents_see_school=True)
     objects = TenantQuerySet.as_manager()
@@ -319,6 +356,9 @@ class CourseRegistration(models.Model):
     channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.WEB)
     offer_expires_at = models.DateTimeField(null=True, blank=True)
     lottery_rank = models.PositiveIntegerField(null=True, blank=True)
+    # 0: a priority group verified by the school, 1: everyone else (set by the draw; shown
+    # to the family, never published next to a name).
+    lottery_tier = models.PositiveSmallIntegerField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
 
     tenant_rule = TenantRule(
@@ -353,15 +393,56 @@ class CourseRegistration(models.Model):
         return f"{self.student} · {self.course} · {self.get_status_display()}"
 
 
+class LotteryCommitment(models.Model):
+    """The seed of a lottery course, chosen by the server when the plan is published (before
+    anyone can enter) and kept secret until the draw; its SHA-256 ``commitment`` is public
+    from the start, so nobody — staff included — can pick a seed once the entries are known.
+    """
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    course = models.OneToOneField(
+        Course, on_delete=models.PROTECT, primary_key=True, related_name="lottery_commitment"
+    )
+    seed = models.CharField(max_length=64)
+    commitment = models.CharField(max_length=64, help_text=_("SHA-256 of the seed (hex)."))
+    committed_at = models.DateTimeField(default=timezone.now)
+    revealed_at = models.DateTimeField(null=True, blank=True)
+
+    tenant_rule = TenantRule(parents_see_school=True)
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("lottery commitment")
+        verbose_name_plural = _("lottery commitments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(commitment__regex=r"^[0-9a-f]{64}$"), name="commitment_is_sha256_hex"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.course_id} · {self.commitment[:12]}"
+
+
 class LotteryDraw(models.Model):
-    """A published draw: anyone can re-run ``enrollment.lottery.draw_order`` with the seed."""
+    """A published draw. ``entries`` is the result by token (rank, token, tier, result) and
+    ``results`` the masked names with their result only, sorted by name: anyone can re-run
+    ``enrollment.lottery.draw_order`` from the seed and the tokens, and nobody can tell from
+    the publication which child is in a priority group."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     course = models.OneToOneField(Course, on_delete=models.PROTECT, related_name="draw")
     seed = models.CharField(max_length=64)
-    entries = models.JSONField(help_text=_("The entries in draw order, with masked names."))
+    # Empty for draws made before commitments existed.
+    commitment = models.CharField(max_length=64, blank=True)
+    committed_at = models.DateTimeField(null=True, blank=True)
+    entries = models.JSONField(help_text=_("The tokens in draw order with tier and result."))
+    results = models.JSONField(
+        default=list, help_text=_("Masked names with their result, sorted by name.")
+    )
     drawn_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     drawn_at = models.DateTimeField(default=timezone.now)
 

@@ -161,4 +161,68 @@ class BindAttempt(models.Model):
         return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class BindingStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the school")
+    APPROVED = "approved", _("Confirmed by the school")
+    REFUSED = "refused", _("Refused by the school")
+
+
+class BindingRequest(models.Model):
+    """A request to become a child's guardian that the roster could not confirm.
+
+    Binding needs the 学籍号 and the name, and the user's mobile number must be the guardian's
+    mobile on the school's roster; otherwise the request waits here for the school to confirm
+    or refuse it. A pending request gives no access to the child.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="binding_requests")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="binding_requests")
+    relation = models.CharField(_("relation"), max_length=16, choices=Relation.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=BindingStatus.choices, default=BindingStatus.PENDING
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    tenant_rule = TenantRule(teacher="student__school_class__homeroom_teacher", family="user")
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("binding request")
+        verbose_name_plural = _("binding requests")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "student", "user"],
+                condition=Q(status="pending"),
+                name="one_pending_binding_per_user_and_student",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending") | Q(decided_at__isnull=False),
+                name="binding_decided_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="refused") | ~Q(reason=""),
+                name="binding_refused_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["district", "school", "created_at"],
+                condition=Q(status="pending"),
+                name="pending_bindings",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.student} ({self.get_status_display()})"
+
+
 # Applications, agreements and course seats live in their own module.

@@ -25,6 +25,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from aftercare.models import School, Semester
 from aftercare.selectors import count_of
@@ -33,7 +34,9 @@ from enrollment.lottery import mask_name
 from enrollment.models import (
     PRIORITY_ORDER,
     Application,
+    ApplicationEvent,
     ApplicationStatus,
+    ApplicationTransition,
     ServiceAgreement,
     Student,
 )
@@ -63,11 +66,12 @@ PARTICIPATING = (ApplicationStatus.APPROVED, ApplicationStatus.WITHDRAWAL_REQUES
 
 
 def priority_tier():
-    """0 for the first group of ``PRIORITY_ORDER`` an application declares, …, and
-    ``len(PRIORITY_ORDER)`` for none: the first key of the approval order."""
+    """0 for the first group of ``PRIORITY_ORDER`` the school verified for an application,
+    …, and ``len(PRIORITY_ORDER)`` for none: the first key of the approval order. A group
+    the family only declared does not count."""
     return Case(
         *[
-            When(priority_groups__contains=[group], then=Value(index))
+            When(priority_verified__contains=[group], then=Value(index))
             for index, group in enumerate(PRIORITY_ORDER)
         ],
         default=Value(len(PRIORITY_ORDER)),
@@ -76,7 +80,7 @@ def priority_tier():
 
 
 def tier_of(groups) -> int:
-    """``priority_tier`` in Python, for one application."""
+    """``priority_tier`` in Python, for one application's verified groups."""
     return min(
         (PRIORITY_ORDER.index(g) for g in groups if g in PRIORITY_ORDER),
         default=len(PRIORITY_ORDER),
@@ -195,6 +199,71 @@ def latest_agreement(*, school_id: int, semester_id: int) -> ServiceAgreement | 
     )
 
 
+# --------------------------------------------------------------------------- timeline
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of the parent's timeline: a row of the application's history."""
+
+    event: str
+    label: str
+    at: datetime
+    state: str  # ok | warn | err
+    reason: str = ""
+
+
+STEP_STATE = {
+    ApplicationEvent.FLAGGED: "warn",
+    ApplicationEvent.REJECTED: "err",
+    ApplicationEvent.WITHDRAWAL_REQUESTED: "warn",
+    ApplicationEvent.WITHDRAWN: "err",
+}
+PARENT_LABELS = {
+    ApplicationEvent.FLAGGED: _lazy("Class teacher passed it to the school with a note"),
+    ApplicationEvent.ACTIVATED: _lazy("Enrolled: the child may attend"),
+}
+
+
+def with_history(qs: QuerySet[Application]) -> QuerySet[Application]:
+    """Prefetch each application's history (one query for the whole list)."""
+    return qs.prefetch_related(
+        Prefetch("transitions", queryset=ApplicationTransition.objects.order_by("at", "id"))
+    )
+
+
+def attach_timeline(app: Application) -> Application:
+    """``app.timeline``: the steps that happened, read from the history (not the columns);
+    ``app.next_steps``: what is still to come, from the current state."""
+    app.timeline = [
+        Step(
+            event=t.event,
+            label=str(PARENT_LABELS.get(t.event) or t.get_event_display()),
+            at=t.at,
+            state=STEP_STATE.get(t.event, "ok"),
+            reason=t.reason if t.event != ApplicationEvent.FLAGGED else "",
+        )
+        for t in app.transitions.all()
+    ]
+    todo = []
+    status = app.status
+    if status == ApplicationStatus.APPLIED:
+        todo.append(_("Class teacher's review"))
+    if status in (
+        ApplicationStatus.APPLIED,
+        ApplicationStatus.CLASS_APPROVED,
+        ApplicationStatus.FLAGGED,
+    ):
+        todo.append(_("School approval"))
+    if status in PARTICIPATING or todo:
+        if app.signed_at is None:
+            todo.append(_("Service agreement signed"))
+        if app.insurance_confirmed_at is None:
+            todo.append(_("Accident insurance (学平险) confirmed"))
+    app.next_steps = todo
+    return app
+
+
 # --------------------------------------------------------------------------- family
 
 
@@ -242,10 +311,12 @@ def family_overview(*, user, scope: Scope, now: datetime) -> list[ChildRow]:
             policies[plan.semester_id] = current_policy(plan.semester)
     semester_ids = {plan.semester_id for plan, _v in found}
     apps = {
-        (a.student_id, a.semester_id): a
-        for a in with_details(
-            Application.objects.visible_to(scope).filter(
-                student__in=children, semester_id__in=semester_ids
+        (a.student_id, a.semester_id): attach_timeline(a)
+        for a in with_history(
+            with_details(
+                Application.objects.visible_to(scope).filter(
+                    student__in=children, semester_id__in=semester_ids
+                )
             )
         )
     }

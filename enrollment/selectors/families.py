@@ -8,7 +8,14 @@ from django.utils import timezone
 from aftercare.models import District, School, SchoolClass
 from aftercare.selectors import count_of
 from aftercare.tenancy import Scope
-from enrollment.models import SMS_RESEND_COOLDOWN, Guardianship, SmsCode, Student
+from enrollment.models import (
+    SMS_RESEND_COOLDOWN,
+    BindingRequest,
+    BindingStatus,
+    Guardianship,
+    SmsCode,
+    Student,
+)
 
 
 def students_for(*, scope: Scope) -> QuerySet[Student]:
@@ -44,6 +51,17 @@ def roster_summary(*, school) -> dict[str, int]:
     )
     counts["classes"] = SchoolClass.objects.filter(school=school).count()
     return counts
+
+
+def pending_bindings(*, scope: Scope, school) -> list[BindingRequest]:
+    """The school's bindings waiting for its confirmation, oldest first (the roster page's
+    queue), with what the school compares: the requester's mobile and the roster's."""
+    return list(
+        BindingRequest.objects.visible_to(scope)
+        .filter(school=school, status=BindingStatus.PENDING)
+        .select_related("student__school_class", "user")
+        .order_by("created_at", "pk")
+    )
 
 
 def sms_resend_wait(*, mobile: str) -> int:

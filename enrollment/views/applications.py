@@ -217,6 +217,7 @@ def withdraw(request, application_id):
 
 
 def _agreement_page(request, app, *, sign_form=None, insurance_form=None, status=200):
+    selectors.attach_timeline(app)
     latest = selectors.latest_agreement(school_id=app.school_id, semester_id=app.semester_id)
     shown = app.agreement or latest
     is_guardian = app.student.guardianships.filter(user=request.user).exists()
@@ -601,6 +602,30 @@ def _uuids(values) -> list:
         except ValueError:
             continue
     return out
+
+
+@login_required
+@require_POST
+def verify_priority(request, application_id):
+    """The school records which declared priority groups it has verified."""
+    app = _application(request, application_id)
+    if not request.scope.manages(app.school):
+        raise PermissionDenied
+    try:
+        services.verify_priority_groups(
+            actor=request.user, application=app, groups=request.POST.getlist("groups")
+        )
+    except DomainError as err:
+        _forbid_on_403(err)
+        for msg in [m for msgs in err.fields.values() for m in msgs] or [err.message]:
+            messages.error(request, str(msg))
+    else:
+        messages.success(
+            request,
+            _("Priority groups of %(student)s updated: only verified groups give priority.")
+            % {"student": app.student.name},
+        )
+    return redirect(services.school_url(app) + f"#app-{app.public_id}")
 
 
 @login_required

@@ -19,7 +19,7 @@ from aftercare.errors import DomainError
 from aftercare.models import Role
 from aftercare.tenancy import get_visible_or_404
 from aftercare.views.core import roles_required
-from enrollment.models import Channel, CourseRegistration, LotteryDraw
+from enrollment.models import Channel, CourseRegistration
 from enrollment.selectors.courses import course_board, published_plan_for
 from enrollment.selectors.families import children_of
 from enrollment.services import registration
@@ -48,7 +48,7 @@ def register_course(request, course_id):
         key = uuid.UUID(request.POST.get("student", ""))
     except ValueError as err:
         raise Http404 from err
-    reaches, student = registration.lookup_for_claim(request.user, info, key)
+    reaches, student, info = registration.lookup_for_claim(request.user, info, key)
     if not reaches or student is None:
         raise Http404
     try:
@@ -144,7 +144,10 @@ def school_registration_action(request, plan_id, action):
                 public_id=request.POST.get("course"),
             )
             draw = registration.draw_lottery(actor=request.user, course=course)
-            messages.success(request, _("Drawn with seed %(seed)s.") % {"seed": draw.seed})
+            messages.success(
+                request,
+                _("Drawn with the seed committed at publication: %(seed)s.") % {"seed": draw.seed},
+            )
         else:
             raise Http404
     except DomainError as err:
@@ -155,8 +158,13 @@ def school_registration_action(request, plan_id, action):
 
 
 def public_lottery(request, course_id):
-    """The published draw of a course: seed, method and result with masked names."""
-    draw = get_object_or_404(
-        LotteryDraw.objects.select_related("course", "school"), course__public_id=course_id
+    """A lottery course in public: the seed's commitment from publication on; after the
+    draw the revealed seed, its check against the commitment, the tokens in draw order with
+    tier and result (no names), and the masked names with their results (no tier)."""
+    course = get_object_or_404(
+        Course.objects.select_related("school", "version__plan__semester"), public_id=course_id
     )
-    return render(request, "enrollment/public_lottery.html", {"draw": draw})
+    record = registration.public_draw(course)
+    if record is None:
+        raise Http404
+    return render(request, "enrollment/public_lottery.html", {"record": record, "course": course})

@@ -11,8 +11,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -33,7 +34,7 @@ from enrollment.forms.families import (
     RosterUploadForm,
     SignupForm,
 )
-from enrollment.models import SMS_CODE_TTL, Guardianship, Student
+from enrollment.models import SMS_CODE_TTL, BindingRequest, Guardianship, Student
 from enrollment.resources import too_large
 from enrollment.selectors import families as selectors
 from enrollment.services import families as services
@@ -112,7 +113,7 @@ def _roster_school(request, school_id) -> School:
     return school
 
 
-def _render_roster(request, school, *, form=None, problems=None):
+def _render_roster(request, school, *, form=None, problems=None, binding_errors=None, status=200):
     can_import = rules.can_import_roster(request.scope, school)
     if can_import and form is None:
         form = RosterUploadForm()
@@ -122,12 +123,15 @@ def _render_roster(request, school, *, form=None, problems=None):
         "can_import": can_import,
         "form": form,
         "nav": f"school-{school.pk}",
+        "bindings": selectors.pending_bindings(scope=request.scope, school=school),
+        "binding_errors": binding_errors or {},
+        "can_decide": request.scope.manages(school),
     }
     if problems is not None:
         context["problems"] = problems[:MAX_ERRORS_SHOWN]
         context["problems_hidden"] = max(0, len(problems) - MAX_ERRORS_SHOWN)
         context["problem_rows"] = len({p.row for p in problems})
-    return render(request, "enrollment/roster.html", context)
+    return render(request, "enrollment/roster.html", context, status=status)
 
 
 @login_required
@@ -362,12 +366,47 @@ def signup_resend(request):
 
 
 @login_required
+@require_POST
+def binding_decision(request, request_id, decision):
+    """The school confirms or refuses a pending binding (the queue on the roster page)."""
+    if decision not in ("approve", "refuse"):
+        raise Http404
+    binding = get_visible_or_404(
+        BindingRequest.objects.select_related("student__school__district", "user"),
+        request.scope,
+        public_id=request_id,
+    )
+    school = binding.student.school
+    if not request.scope.manages(school):
+        raise PermissionDenied
+    reason = request.POST.get("reason", "")
+    try:
+        services.decide_binding(
+            actor=request.user, request=binding, approve=decision == "approve", reason=reason
+        )
+    except DomainError as err:
+        if err.status == 403:
+            raise PermissionDenied from err
+        problems = [str(m) for msgs in err.fields.values() for m in msgs] or [str(err.message)]
+        return _render_roster(request, school, binding_errors={binding.pk: problems}, status=400)
+    if decision == "approve":
+        messages.success(
+            request,
+            _("%(user)s is now a guardian of %(child)s.")
+            % {"user": binding.user, "child": binding.student.name},
+        )
+    else:
+        messages.success(request, _("The binding was refused; the parent is told why."))
+    return redirect(reverse("roster", args=[school.public_id]) + "#bindings")
+
+
+@login_required
 def bind_child(request):
     form = BindChildForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            guardianship, created = services.bind_child(
+            outcome = services.bind_child(
                 user=request.user,
                 student_number=data["student_number"],
                 student_name=data["student_name"],
@@ -376,10 +415,20 @@ def bind_child(request):
         except DomainError as err:
             _show_error(form, err)
         else:
-            name = guardianship.student.name
-            if created:
+            name = outcome.student.name
+            if outcome.status == "linked":
                 messages.success(
                     request, _("%(name)s is now linked to your account.") % {"name": name}
+                )
+            elif outcome.status == "pending":
+                messages.info(
+                    request,
+                    _(
+                        "Your mobile number is not the guardian's number on %(name)s's school "
+                        "roster, so the school confirms the binding first. You will find the "
+                        "answer in your inbox."
+                    )
+                    % {"name": name},
                 )
             else:
                 messages.info(

@@ -25,7 +25,7 @@ def test_parent_binds_applies_registers_and_signs(bworld, page, live_server):
         title="课后服务协议",
         body="第一条 学校在放学后提供看护服务。",
     )
-    child = StudentFactory(school_class=bworld.classes["a1"], name="周小雨")
+    child = StudentFactory(school_class=bworld.classes["a1"], name="周小雨", guardian_mobile=MOBILE)
     # Someone else took the only seat of 书法 a moment earlier.
     from enrollment.services import registration
 

@@ -76,6 +76,7 @@ def test_bind_a_child(world, api):
     parent = ParentUserFactory()
     client = api(parent)
     student = world.students["a1"]
+    Student.objects.filter(pk=student.pk).update(guardian_mobile=parent.mobile)  # on the roster
     data = {
         "student_number": student.student_number,
         "student_name": student.name,

@@ -325,6 +325,10 @@ def _batch(apps):
         out[label] = apps.apply(
             student=student, priority_groups=groups, now=t0 + timedelta(minutes=i)
         )
+        if groups:  # the school has checked the certificates
+            services.verify_priority_groups(
+                actor=apps.user("admin_a1"), application=out[label], groups=groups
+            )
     return out
 
 
@@ -349,6 +353,31 @@ def test_bulk_approval_takes_priority_groups_then_lower_grades_then_first_come(a
     ranks = dict(Application.objects.values_list("pk", "approval_rank"))
     assert [ranks[a.pk] for a in (*first.approved, *rest.approved)] == [1, 2, 3, 4, 5, 6]
     assert AuditEvent.objects.filter(action="application.approved").count() == 6
+
+
+def test_a_priority_group_only_declared_gives_no_priority(apps):
+    """Before: whatever a parent ticked put the child first. Now only what the school has
+    verified counts; the declaration stays visible to the school."""
+    principal = apps.user("principal_a1")
+    plain = apps.apply(student=apps.child(grade=1))
+    declared = apps.apply(student=apps.child(grade=5), priority_groups=[PriorityGroup.HARDSHIP])
+    first = services.approve_applications(actor=principal, plan=apps.plans["a1"], limit=1)
+    assert [a.pk for a in first.approved] == [plain.pk]
+    services.verify_priority_groups(
+        actor=principal, application=declared, groups=[PriorityGroup.HARDSHIP]
+    )
+    event = AuditEvent.objects.get(action="application.priority_verified")
+    assert event.payload == {"from": [], "to": ["hardship"], "declared": ["hardship"]}
+    assert Application.objects.get(pk=declared.pk).priority_verified_by == principal
+    with pytest.raises(InvalidInput) as err:
+        services.verify_priority_groups(
+            actor=principal, application=declared, groups=[PriorityGroup.DISABLED]
+        )
+    assert list(err.value.fields) == ["groups"]
+    with pytest.raises(NotAllowed):
+        services.verify_priority_groups(
+            actor=apps.user("teacher_a1"), application=declared, groups=[]
+        )
 
 
 def test_flagged_and_rejected_are_approved_only_when_selected(apps):

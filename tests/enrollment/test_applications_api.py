@@ -152,6 +152,19 @@ def test_review_bulk_approve_and_publish_through_the_api(apps, api):
         == 403
     )
 
+    # Only the priority groups the school verified count.
+    verify = f"{BASE}{second.public_id}/verify-priority/"
+    own_class = f"{BASE}{first.public_id}/verify-priority/"  # the teacher sees it: wrong role
+    assert post(api(apps.user("teacher_a1")), own_class, {"groups": []}).status_code == 403
+    assert post(api(apps.user("teacher_a1")), verify, {"groups": ["migrant"]}).status_code == 404
+    assert post(api(apps.user("principal_b1")), verify, {"groups": ["migrant"]}).status_code == 404
+    wrong = post(api(apps.user("principal_a1")), verify, {"groups": ["disabled"]})
+    assert wrong.status_code == 400 and list(wrong.json()["error"]["fields"]) == ["groups"]
+    verified = post(api(apps.user("principal_a1")), verify, {"groups": ["migrant"]})
+    assert verified.status_code == 200, verified.json()
+    assert verified.json()["priority_verified"] == ["migrant"]
+    assert verified.json()["priority_groups"] == ["migrant"]
+
     plan = apps.plans["a1"].public_id
     approve = f"/api/v1/plans/{plan}/applications/approve/"
     assert post(api(apps.user("official_a")), approve).status_code == 403

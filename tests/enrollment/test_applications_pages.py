@@ -266,6 +266,12 @@ def test_the_school_page_bulk_approves_with_a_limit_and_publishes_the_list(apps,
     principal = apps.user("principal_a1")
     login(principal)
     url = reverse("school_applications", args=[apps.world.schools["a1"].public_id])
+    body = text(client.get(url))
+    assert 'data-testid="verify-priority"' in body
+    assert body.index(plain.student.name) < body.index(priority.student.name)  # only declared
+    verify = reverse("application_verify_priority", args=[priority.public_id])
+    assert client.post(verify, {"groups": [PriorityGroup.DISABLED]}).status_code == 302
+    assert Application.objects.get(pk=priority.pk).priority_verified == ["disabled"]
     page = client.get(url)
     assert page.status_code == 200
     body = text(page)

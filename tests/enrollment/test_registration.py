@@ -13,6 +13,7 @@ from enrollment.models import (
     Application,
     CourseCapacity,
     CourseRegistration,
+    LotteryCommitment,
     LotteryDraw,
     SeatStatus,
 )
@@ -147,29 +148,27 @@ def test_draw_order_is_a_pure_function_of_seed_and_entries():
     assert draw_order("abd", entries) != first
 
 
-def _lottery(world, seed):
-    rush = build_rush(
-        world,
-        courses=(("书法", 3, 1),),
-        students=6,
-        mode="lottery",
-        school_key="a1" if seed.endswith("1") else "a2",
-    )
+def _lottery(world):
+    rush = build_rush(world, courses=(("书法", 3, 1),), students=6, mode="lottery")
     for s in rush.students:
         assert reg(rush, s).status == "entered"
     assert CourseCapacity.objects.get(course=rush.courses["书法"]).taken == 0
-    Application.objects.filter(student=rush.students[5]).update(priority_groups=["hardship"])
+    Application.objects.filter(student=rush.students[5]).update(
+        priority_groups=["hardship"], priority_verified=["hardship"]
+    )
     draw = registration.draw_lottery(
-        actor=rush.plan.school.memberships.filter(role="principal").get().user,
+        actor=world.users["principal_a1"],
         course=rush.courses["书法"],
-        seed=seed,
         now=rush.closes_at + timedelta(minutes=1),
     )
     return rush, draw
 
 
 def test_lottery_is_reproducible_from_its_published_seed(world):
-    rush, draw = _lottery(world, "seed-1")
+    rush, draw = _lottery(world)
+    commitment = LotteryCommitment.objects.get(course=rush.courses["书法"])
+    assert (draw.seed, draw.commitment) == (commitment.seed, commitment.commitment)
+    assert commitment.committed_at < CourseRegistration.objects.earliest("created_at").created_at
     tokens = {
         str(r.public_id): r for r in CourseRegistration.objects.filter(course=rush.courses["书法"])
     }
@@ -182,11 +181,13 @@ def test_lottery_is_reproducible_from_its_published_seed(world):
     assert CourseCapacity.objects.get(course=rush.courses["书法"]).taken == 3
     waiting = [tokens[e["token"]] for e in draw.entries[3:]]
     assert [registration.waitlist_position(r) for r in waiting] == [1, 2, 3]
-    assert all(e["name"] == mask_name(tokens[e["token"]].student.name) for e in draw.entries)
+    assert sorted(r["name"] for r in draw.results) == sorted(
+        mask_name(t.student.name) for t in tokens.values()
+    )
 
 
 def test_lottery_page_is_public_and_masks_names(world, client):
-    rush, draw = _lottery(world, "seed-1")
+    rush, draw = _lottery(world)
     page = client.get(reverse("public_lottery", args=[rush.courses["书法"].public_id]))
     text = page.content.decode()
     assert page.status_code == 200 and draw.seed in text
@@ -223,7 +224,9 @@ def test_courses_below_minimum_are_cancelled_and_students_get_round_two(world):
     reg(rush, cancelled_student, "书法")
     reg(rush, other, "围棋")
     cancelled = registration.close_round_one(
-        actor=world.users["principal_a1"], plan_version=rush.version
+        actor=world.users["principal_a1"],
+        plan_version=rush.version,
+        now=rush.closes_at,  # the round has ended
     )
     assert [c.name for c in cancelled] == ["书法"]
     assert CourseRegistration.objects.get(student=cancelled_student).status == "course_cancelled"
@@ -384,10 +387,11 @@ def test_claim_lookup_agrees_with_visible_to(world):
     parent = rush.parents[first.pk]
     visible = set(Student.objects.visible_to(Scope(parent)).values_list("public_id", flat=True))
     for student in (first, second, world.students["a1"], world.students["b1"]):
-        reaches, found = registration.lookup_for_claim(parent, info, student.public_id)
-        assert reaches
+        reaches, found, same = registration.lookup_for_claim(parent, info, student.public_id)
+        assert reaches and same is info
         assert (found is not None) == (student.public_id in visible), student
     assert registration.lookup_for_claim(world.users["outsider"], info, first.public_id) == (
         False,
         None,
+        info,
     )

@@ -15,6 +15,7 @@ from enrollment.errors import RosterConflict, RosterFileError, RosterInvalid, Ro
 from enrollment.models import Gender, Student
 from enrollment.resources import COLUMNS, MAX_ROWS, RosterResource, too_large
 from enrollment.services import families as services
+from enrollment.services.families import roster as roster_services
 from tests.enrollment.conftest import make_roster
 
 pytestmark = pytest.mark.django_db
@@ -411,7 +412,7 @@ def _race(world, monkeypatch):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_imports_without_the_school_lock_would_collide(world, monkeypatch):
-    monkeypatch.setattr(services, "_lock_school", lambda school: None)
+    monkeypatch.setattr(roster_services, "_lock_school", lambda school: None)
     results = _race(world, monkeypatch)
     assert sorted(type(r).__name__ for r in results) == ["RosterConflict", "RosterImportResult"]
     assert isinstance(next(r for r in results if isinstance(r, Exception)), RosterConflict)

@@ -167,3 +167,113 @@ def test_releases_and_claims_together_lose_no_seat(world):
         course=rush.courses["书法"], status__in=[SeatStatus.CONFIRMED, SeatStatus.OFFERED]
     ).count()
     assert capacity.taken == holding == 4
+
+
+# --------------------------------------------------------------------------- lock order
+
+
+def _family_and_school_at_once(world, monkeypatch, close):
+    """A family gives up a waiting-list place (application, then seat counter) while the
+    school closes round one (``close``). The family's thread pauses between its two locks
+    until the school's thread has taken its first one (or a second has passed)."""
+    from django.utils import timezone
+
+    from enrollment.services.registration import waitlist
+    from tests.enrollment.plan_world import child, closed_then_open, course, published
+
+    version = published(world, courses=[("书法", 1, 3)], windows=closed_then_open())
+    calligraphy = course(version, "书法")
+    seated, waiting = child(world, version), child(world, version)
+    from tests.factories import CourseRegistrationFactory
+
+    CourseRegistrationFactory(course=calligraphy, application=seated.application)
+    entry = CourseRegistrationFactory(
+        course=calligraphy, application=waiting.application, status="waitlisted"
+    )
+    family_holds_application = threading.Event()
+    school_holds_first_lock = threading.Event()
+    real = waitlist.lock_counters
+
+    def paused(course_ids):
+        if threading.current_thread().name == "family":
+            family_holds_application.set()
+            school_holds_first_lock.wait(timeout=1.5)
+        return real(course_ids)
+
+    monkeypatch.setattr(waitlist, "lock_counters", paused)
+
+    def family():
+        return registration.cancel_registration(
+            actor=waiting.parent, registration=entry, now=timezone.now()
+        ).status
+
+    def school():
+        family_holds_application.wait(timeout=5)
+        return close(version, school_holds_first_lock)
+
+    outcomes, errors = [None, None], []
+
+    def run(index, target):
+        try:
+            outcomes[index] = target()
+        except Exception as err:
+            errors.append(err)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=run, args=(0, family), name="family"),
+        threading.Thread(target=run, args=(1, school), name="school"),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return version, calligraphy, outcomes, errors
+
+
+LIVE = ["confirmed", "waitlisted"]
+
+
+def naive_close(version, holds_first_lock):
+    """Round one's close as it was: each seat counter locked first, then the applications
+    of its registrations updated — the reverse of the claim's order."""
+    from django.db import transaction
+    from django.db.models import F
+
+    with transaction.atomic():
+        for c in version.courses.all():
+            CourseCapacity.objects.select_for_update().get(course=c)
+            holds_first_lock.set()
+            regs = CourseRegistration.objects.filter(
+                course=c, status__in=["confirmed", "waitlisted"]
+            )
+            Application.objects.filter(pk__in=regs.values("application_id")).update(
+                courses_taken=F("courses_taken") - 1
+            )
+    return "closed"
+
+
+def test_reverse_lock_order_deadlocks_against_a_family(world, monkeypatch):
+    _version, _c, _outcomes, errors = _family_and_school_at_once(world, monkeypatch, naive_close)
+    assert any("deadlock" in str(e).lower() for e in errors), errors
+
+
+def test_closing_round_one_takes_locks_in_the_claims_order(world, monkeypatch):
+    def close(version, holds_first_lock):
+        # No signal: the family waits its full second, time for the school to take every
+        # lock it can before it has to wait for the family's application.
+        cancelled = registration.close_round_one(
+            actor=world.users["principal_a1"], plan_version=version
+        )
+        return [c.name for c in cancelled]
+
+    _version, calligraphy, outcomes, errors = _family_and_school_at_once(world, monkeypatch, close)
+    assert errors == []
+    assert outcomes == ["cancelled", ["书法"]]
+    statuses = sorted(
+        CourseRegistration.objects.filter(course=calligraphy).values_list("status", flat=True)
+    )
+    assert statuses == ["cancelled", "course_cancelled"]
+    assert sorted(Application.objects.values_list("courses_taken", flat=True)) == [0, 0]
+    assert CourseCapacity.objects.get(course=calligraphy).taken == 0

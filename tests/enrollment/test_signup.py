@@ -15,6 +15,7 @@ from aftercare.sms import LoggingBackend
 from enrollment.errors import AlreadyRegistered, TooManyRequests
 from enrollment.models import SmsCode
 from enrollment.services import families as services
+from enrollment.services.families import signup as signup_services
 
 pytestmark = pytest.mark.django_db
 
@@ -281,13 +282,13 @@ def _two_requests_at_once(monkeypatch):
 
     from django.db import connections
 
-    original = services._local_midnight
+    original = signup_services._local_midnight
 
     def slow_midnight(now):
         time.sleep(0.4)
         return original(now)
 
-    monkeypatch.setattr(services, "_local_midnight", slow_midnight)
+    monkeypatch.setattr(signup_services, "_local_midnight", slow_midnight)
     outcomes: list = []
     start = threading.Barrier(2)
 
@@ -311,7 +312,7 @@ def _two_requests_at_once(monkeypatch):
 
 @pytest.mark.django_db(transaction=True)
 def test_without_the_lock_two_requests_would_both_send(monkeypatch):
-    monkeypatch.setattr(services, "_advisory_lock", lambda key: None)
+    monkeypatch.setattr(signup_services, "_advisory_lock", lambda key: None)
     assert _two_requests_at_once(monkeypatch) == ["sent", "sent"]
     assert SmsCode.objects.count() == 2
 

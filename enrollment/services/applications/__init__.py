@@ -8,13 +8,23 @@
     approved ─(request)─▶ withdrawal_requested ─(approve)─▶ withdrawn
                                                ─(decline)─▶ approved
 
+Modules: ``apply`` (apply, change), ``review`` (class review), ``approval`` (school
+approval, priority verification, public list), ``agreements`` (agreement, insurance),
+``withdrawals``, ``export``; ``common`` holds the shared checks, locks and the inbox.
+
 Every function here is keyword-only, owns its transaction, checks the actor's role (callers
 have found the objects through ``visible_to``, so another tenant's never gets here), raises a
 ``DomainError`` (``InvalidInput`` with field messages, ``NotAllowed`` 403, ``Conflict`` 409)
 before anything is written, writes an audit event and puts a message in the inbox of whoever
-needs to know. State transitions lock the application row (``SELECT … FOR UPDATE``); bulk
-approval and list publication lock the plan row first, so concurrent clicks queue up and
-nothing is approved twice.
+needs to know (delivered after the commit). Every change of status, and every step of the
+parent's timeline, goes through ``enrollment.services.history.transition`` (one append-only
+row per step). State transitions lock the application row (``SELECT … FOR UPDATE``); bulk
+approval and list publication lock the plan row first (plan -> applications, the project's
+lock order), so concurrent clicks queue up and nothing is approved twice. Bulk approval is
+set-based, in batches (``approval.BATCH``).
+
+Priority: a family declares priority groups; only those the school verifies
+(``verify_priority_groups``) count, for the approval order and for lottery tiers.
 """
 
 from enrollment.services.applications.agreements import (
@@ -25,8 +35,10 @@ from enrollment.services.applications.agreements import (
 from enrollment.services.applications.apply import apply_for_service, change_application
 from enrollment.services.applications.approval import (
     Approval,
+    Approved,
     approve_applications,
     publish_participant_list,
+    verify_priority_groups,
 )
 from enrollment.services.applications.common import (
     AGREEMENT_MAX,
@@ -55,6 +67,7 @@ __all__ = [
     "REASON_MAX",
     "TITLE_MAX",
     "Approval",
+    "Approved",
     "Decision",
     "agreement_url",
     "apply_for_service",
@@ -72,4 +85,5 @@ __all__ = [
     "review_application",
     "school_url",
     "sign_agreement",
+    "verify_priority_groups",
 ]

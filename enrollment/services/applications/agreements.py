@@ -14,6 +14,7 @@ from aftercare.errors import Conflict, InvalidInput
 from aftercare.models import User
 from enrollment.models import (
     Application,
+    ApplicationEvent,
     ApplicationStatus,
     ServiceAgreement,
 )
@@ -36,6 +37,7 @@ from enrollment.services.applications.common import (
     _to_family,
     agreement_url,
 )
+from enrollment.services.history import transition
 from plans.models import SchoolPlan
 
 # --------------------------------------------------------------------------- agreement
@@ -154,6 +156,14 @@ def sign_agreement(
     app.signed_by = actor
     app.signed_at = now
     app.save(update_fields=["agreement", "signed_by", "signed_at", "updated_at"])
+    transition(
+        app,
+        event=ApplicationEvent.AGREEMENT_SIGNED,
+        actor=actor,
+        at=now,
+        payload={"agreement": str(agreement.public_id), "version": agreement.version},
+    )
+    _activated(app, actor=actor, at=now)
     record_event(
         actor=actor,
         action="agreement.signed",
@@ -163,6 +173,13 @@ def sign_agreement(
     )
     _tell_active_or_next(app, signed=True)
     return app
+
+
+def _activated(app: Application, *, actor: User, at: datetime) -> None:
+    """The step that made the child a participant (approved, signed and insured): the row
+    billing will start from."""
+    if app.is_active:
+        transition(app, event=ApplicationEvent.ACTIVATED, actor=actor, at=at)
 
 
 def _tell_active_or_next(app: Application, *, signed: bool) -> None:
@@ -218,6 +235,9 @@ def confirm_insurance(
             "updated_at",
         ]
     )
+    if first:
+        transition(app, event=ApplicationEvent.INSURANCE_CONFIRMED, actor=actor, at=now)
+        _activated(app, actor=actor, at=now)
     record_event(
         actor=actor,
         action="application.insurance_confirmed",

@@ -15,6 +15,7 @@ from aftercare.errors import Conflict, InvalidInput
 from aftercare.models import SchoolClass, User
 from enrollment.models import (
     Application,
+    ApplicationEvent,
     ApplicationStatus,
     Channel,
     Student,
@@ -35,6 +36,7 @@ from enrollment.services.applications.common import (
     _to_family,
     family_url,
 )
+from enrollment.services.history import transition
 
 # --------------------------------------------------------------------------- applying
 
@@ -119,6 +121,14 @@ def apply_for_service(
                 semester_id=plan.semester_id, student=student
             ).first()
             raise _already_applied(student, existing) from err
+        transition(
+            application,
+            event=ApplicationEvent.SUBMITTED,
+            actor=actor,
+            at=now,
+            from_status="",
+            payload={"channel": channel, "basic_care": application.basic_care},
+        )
         record_event(
             actor=actor,
             action="application.submitted",
@@ -215,6 +225,8 @@ def change_application(
         if groups != app.priority_groups:
             changes["priority_groups"] = [app.priority_groups, groups]
             app.priority_groups = groups
+            # A verification covers only what is still declared.
+            app.priority_verified = [g for g in app.priority_verified if g in groups]
     if note is not None:
         note = _text(note, name="parent_note", limit=NOTE_MAX)
         if note != app.parent_note:
@@ -222,7 +234,15 @@ def change_application(
             app.parent_note = note
     if not changes:
         return app
-    app.save(update_fields=["basic_care", "priority_groups", "parent_note", "updated_at"])
+    app.save(
+        update_fields=[
+            "basic_care",
+            "priority_groups",
+            "priority_verified",
+            "parent_note",
+            "updated_at",
+        ]
+    )
     record_event(actor=actor, action="application.changed", obj=app, payload=changes)
     with _Inbox() as inbox:
         _to_family(

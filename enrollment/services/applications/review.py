@@ -29,6 +29,7 @@ from enrollment.services.applications.common import (
     _to_family,
     school_url,
 )
+from enrollment.services.history import transition
 
 # --------------------------------------------------------------------------- class review
 
@@ -87,7 +88,16 @@ def review_application(
         Decision.REJECT: ApplicationStatus.REJECTED,
     }[decision]
     previous = app.status
-    app.status = status
+    transition(
+        app,
+        event=status,  # the class review's events are named after the status they lead to
+        actor=actor,
+        at=now,
+        reason=note if decision == Decision.REJECT else "",
+        payload={"note": note, "needs_accompaniment": bool(needs_accompaniment)}
+        if decision != Decision.REJECT
+        else {},
+    )
     app.class_reviewed_by = actor
     app.class_reviewed_at = now
     app.review_note = "" if decision == Decision.REJECT else note

@@ -14,6 +14,7 @@ from aftercare.errors import Conflict, InvalidInput
 from aftercare.models import User
 from enrollment.models import (
     Application,
+    ApplicationEvent,
     ApplicationStatus,
 )
 from enrollment.services import registration
@@ -31,6 +32,7 @@ from enrollment.services.applications.common import (
     family_url,
     school_url,
 )
+from enrollment.services.history import transition
 
 # --------------------------------------------------------------------------- withdrawal
 
@@ -78,7 +80,14 @@ def request_withdrawal(
         ]
     if errors:
         raise InvalidInput(fields=errors)
-    app.status = ApplicationStatus.WITHDRAWAL_REQUESTED
+    transition(
+        app,
+        event=ApplicationEvent.WITHDRAWAL_REQUESTED,
+        actor=actor,
+        at=now,
+        reason=reason,
+        payload={"last_day": str(last_day)},
+    )
     app.withdrawal_requested_by = actor
     app.withdrawal_requested_at = now
     app.withdrawal_reason = reason
@@ -166,7 +175,13 @@ def approve_withdrawal(
                 ]
             }
         )
-    app.status = ApplicationStatus.WITHDRAWN
+    transition(
+        app,
+        event=ApplicationEvent.WITHDRAWN,
+        actor=actor,
+        at=now,
+        payload={"effective_date": str(effective_date)},
+    )
     app.withdrawal_effective_date = effective_date
     app.withdrawn_at = now
     app.withdrawal_approved_by = actor
@@ -218,6 +233,7 @@ def decline_withdrawal(
 
     Errors: NotAllowed, Conflict ``no_request``, InvalidInput (reason).
     """
+    now = now or timezone.now()
     app = _lock(application)
     _require_manager(actor, app.school)
     if app.status != ApplicationStatus.WITHDRAWAL_REQUESTED:
@@ -225,7 +241,7 @@ def decline_withdrawal(
     reason = _text(
         reason, name="reason", limit=REASON_MAX, required=_("Give the reason for declining.")
     )
-    app.status = ApplicationStatus.APPROVED
+    transition(app, event=ApplicationEvent.WITHDRAWAL_DECLINED, actor=actor, at=now, reason=reason)
     app.withdrawal_decision_note = reason
     app.save(update_fields=["status", "withdrawal_decision_note", "updated_at"])
     record_event(

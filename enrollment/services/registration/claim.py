@@ -1,4 +1,4 @@
-"""The claim (抢课): one statement in autocommit."""
+"""The claim (抢课): one statement in autocommit (see the package's docstring)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,11 @@ from enrollment.models import (
     LIVE_APPLICATION,
     LIVE_SEATS,
     Application,
+    CapacityStatus,
     Channel,
+    CourseCapacity,
     CourseRegistration,
+    LotteryDraw,
     SeatStatus,
     Student,
 )
@@ -31,16 +34,19 @@ from plans.models import RegistrationMode
 
 # --------------------------------------------------------------------------- the rush path
 
-# The claim (migration 0006 defines the function): a conditional UPDATE of the student's
-# application (per-student limit; the course's version must be published), a conditional
-# UPDATE of the seat counter (taken < capacity, only in a first-come window), the INSERT of
-# the registration (confirmed, waitlisted, or entered for a lottery) and of its audit event.
+# The claim (migration 0009 defines the function): the plan's registration gate in shared
+# mode, then one statement: a conditional UPDATE of the student's application (per-student
+# limit; the course's version must be published, its counter not cancelled, a lottery not
+# drawn yet), a conditional UPDATE of the seat counter (taken < capacity, only in a
+# first-come window), the INSERT of the registration (confirmed, waitlisted, or entered for
+# a lottery) and of its audit event.
 CLAIM_ARGS = (
     "student",
     "semester",
     "district",
     "school",
     "course",
+    "plan",
     "live_apps",
     "limit",
     "claim",
@@ -77,10 +83,13 @@ class Outcome:
 
 
 def admit(*, student: Student, info: CourseInfo, now: datetime) -> Window:
-    """The checks before any claim: published, same school, inside a window, the right
-    grade, round two only for students whose course was cancelled. Returns the window."""
+    """The checks before any claim: published, same school, not cancelled (as far as this
+    process knows: the claim checks again), inside a window, the right grade, round two only
+    for students whose course was cancelled. Returns the window."""
     if not info.published or info.school_id != student.school_id:
         raise RegistrationError(_("This course is not open to this student."), code="not_eligible")
+    if info.cancelled:
+        raise cancelled_error(info)
     window = info.window_at(now)
     if window is None:
         raise RegistrationError(
@@ -125,6 +134,7 @@ def register(
         "district": info.district_id,
         "school": info.school_id,
         "course": info.id,
+        "plan": info.plan_id,
         "live_apps": list(LIVE_APPLICATION),
         "limit": info.max_per_student,
         "claim": window.mode == RegistrationMode.FCFS,
@@ -169,7 +179,28 @@ def _claim(params: dict):
         return cursor.fetchone()
 
 
+def cancelled_error(info: CourseInfo) -> RegistrationError:
+    return RegistrationError(
+        _("%(course)s has been cancelled and takes no registrations; choose another course.")
+        % {"course": info.name},
+        code="course_cancelled",
+    )
+
+
 def _explain_refusal(student, info: CourseInfo):
+    counter = (
+        CourseCapacity.objects.filter(course_id=info.id).values_list("status", flat=True).first()
+    )
+    if counter is None:
+        raise RegistrationError(_("This course is not open to this student."), code="not_eligible")
+    if counter == CapacityStatus.CANCELLED:
+        raise cancelled_error(info)
+    if LotteryDraw.objects.filter(course_id=info.id).exists():
+        raise RegistrationError(
+            _("The lottery for %(course)s has been drawn; it takes no more entries.")
+            % {"course": info.name},
+            code="window_closed",
+        )
     app = Application.objects.filter(student_id=student.pk, semester_id=info.semester_id).first()
     if app is None or app.status not in LIVE_APPLICATION:
         raise RegistrationError(

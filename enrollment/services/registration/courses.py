@@ -1,4 +1,13 @@
-"""What the rush path knows about a course: cached facts, the claim lookup, seat counters."""
+"""What the rush path knows about a course: cached facts, the claim lookup, seat counters.
+
+A course's facts (its version, windows, grades, limit) are read once per process and kept
+``CACHE_SECONDS``. What can change meanwhile in another process — the course cancelled
+after round one, its version superseded by an amendment, its capacity carried over — bumps
+``CourseCapacity.version``; the claim's single lookup query returns that version with the
+child, and a process whose cached facts carry another one reloads them at once. So the
+rush pays no extra round trip for the check, and no process acts on stale facts for longer
+than one request.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +21,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from enrollment.models import (
-    CourseCapacity,
-)
+from enrollment.models import CapacityStatus, CourseCapacity
 from plans.models import Course, PlanStatus, RegistrationWindow, WindowKind
 
 
@@ -46,12 +53,15 @@ class CourseInfo:
     max_per_student: int
     windows: tuple[Window, ...]
     published: bool
+    seats_version: int | None = None  # CourseCapacity.version when read (None: no counter)
+    cancelled: bool = False
 
     def window_at(self, at: datetime) -> Window | None:
         return next((w for w in self.windows if w.contains(at)), None)
 
 
 _CACHE: dict[uuid.UUID, tuple[float, CourseInfo]] = {}
+_CACHE_CLOCK = time.monotonic
 CACHE_SECONDS = 30
 
 
@@ -59,7 +69,7 @@ def course_info(public_id, *, fresh: bool = False) -> CourseInfo | None:
     """The cached facts of a course by public id (None when there is no such course)."""
     key = uuid.UUID(str(public_id))
     hit = _CACHE.get(key)
-    if hit and not fresh and time.monotonic() - hit[0] < CACHE_SECONDS:
+    if hit and not fresh and _CACHE_CLOCK() - hit[0] < CACHE_SECONDS:
         return hit[1]
     course = Course.objects.select_related("version", "version__plan").filter(public_id=key).first()
     if course is None:
@@ -70,6 +80,12 @@ def course_info(public_id, *, fresh: bool = False) -> CourseInfo | None:
         for w in RegistrationWindow.objects.filter(
             version=version, kind=WindowKind.EXTENDED
         ).order_by("round")
+    )
+    published = version.status == PlanStatus.PUBLISHED
+    if published:
+        ensure_capacities(version.pk)
+    counter = (
+        CourseCapacity.objects.filter(course_id=course.pk).values_list("version", "status").first()
     )
     info = CourseInfo(
         id=course.pk,
@@ -84,11 +100,11 @@ def course_info(public_id, *, fresh: bool = False) -> CourseInfo | None:
         min_size=course.min_size,
         max_per_student=version.max_courses_per_student,
         windows=windows,
-        published=version.status == PlanStatus.PUBLISHED,
+        published=published,
+        seats_version=counter[0] if counter else None,
+        cancelled=bool(counter and counter[1] == CapacityStatus.CANCELLED),
     )
-    if info.published:
-        ensure_capacities(version.pk)
-    _CACHE[key] = (time.monotonic(), info)
+    _CACHE[key] = (_CACHE_CLOCK(), info)
     return info
 
 
@@ -120,6 +136,7 @@ LOOKUP_SQL = """
 SELECT EXISTS (SELECT 1 FROM aftercare_membership m
                 WHERE m.user_id = %(user)s AND (m.school_id = %(school)s
                       OR (m.role = 'district_official' AND m.district_id = %(district)s))),
+       (SELECT cc.version FROM enrollment_coursecapacity cc WHERE cc.course_id = %(course)s),
        s.id, s.public_id, s.name, s.district_id, s.school_id, c.grade
   FROM (SELECT 1) AS one
   LEFT JOIN enrollment_student s
@@ -130,8 +147,12 @@ SELECT EXISTS (SELECT 1 FROM aftercare_membership m
 """
 
 
-def lookup_for_claim(user, info: CourseInfo, student_public_id) -> tuple[bool, StudentRef | None]:
-    """``user_reaches_school`` and ``guarded_student`` in one round trip (the rush path)."""
+def lookup_for_claim(
+    user, info: CourseInfo, student_public_id
+) -> tuple[bool, StudentRef | None, CourseInfo]:
+    """In one round trip (the rush path): whether the user has a role in the course's
+    school, the child if the user is its guardian, and the course's cache version. Returns
+    (reaches, student, info) — ``info`` reloaded when another process changed the course."""
     with connection.cursor() as cursor:
         cursor.execute(
             LOOKUP_SQL,
@@ -139,11 +160,14 @@ def lookup_for_claim(user, info: CourseInfo, student_public_id) -> tuple[bool, S
                 "user": user.pk,
                 "school": info.school_id,
                 "district": info.district_id,
+                "course": info.id,
                 "student": student_public_id,
             },
         )
-        reaches, *student = cursor.fetchone()
-    return reaches, (StudentRef(*student) if student[0] is not None else None)
+        reaches, seats_version, *student = cursor.fetchone()
+    if seats_version != info.seats_version:
+        info = course_info(info.public_id, fresh=True) or info
+    return reaches, (StudentRef(*student) if student[0] is not None else None), info
 
 
 def clear_cache() -> None:
@@ -156,8 +180,8 @@ def ensure_capacities(version_id: int) -> None:
         cursor.execute(
             """
             INSERT INTO enrollment_coursecapacity
-                (course_id, district_id, school_id, capacity, taken, status)
-            SELECT c.id, c.district_id, c.school_id, c.capacity, 0, 'open'
+                (course_id, district_id, school_id, capacity, taken, status, version)
+            SELECT c.id, c.district_id, c.school_id, c.capacity, 0, 'open', 0
               FROM aftercare_course c
              WHERE c.version_id = %s
             ON CONFLICT (course_id) DO NOTHING

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Case, F, IntegerField, OuterRef, Q, Value, When
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,7 +14,6 @@ from aftercare.audit import record_event
 from aftercare.errors import Conflict, NotAllowed
 from aftercare.models import User
 from aftercare.selectors import count_of
-from aftercare.services import notify
 from enrollment.models import (
     LIVE_SEATS,
     Application,
@@ -24,7 +22,13 @@ from enrollment.models import (
     CourseRegistration,
     SeatStatus,
 )
-from enrollment.services.registration.common import OFFER_HOURS
+from enrollment.services.registration.common import (
+    OFFER_HOURS,
+    lock_applications,
+    lock_counters,
+    lock_registrations,
+    notify_families,
+)
 from enrollment.services.registration.courses import (
     _fmt,
     course_info,
@@ -69,19 +73,8 @@ def waitlist_position(registration: CourseRegistration) -> int | None:
 # --------------------------------------------------------------------------- releasing seats
 
 
-def _guardians(student_id: int):
-    return User.objects.filter(guardianships__student_id=student_id).distinct()
-
-
 def _notify_family(reg: CourseRegistration, title: str, body: str = "") -> None:
-    for user in _guardians(reg.student_id):
-        notify(
-            recipient=user,
-            district=reg.course.school.district,
-            title=title,
-            body=body,
-            url=reverse("family_courses"),
-        )
+    notify_families([reg], title, body)
 
 
 def _next_in_line(course_id: int) -> CourseRegistration | None:
@@ -134,13 +127,9 @@ def _pass_seat_on(capacity: CourseCapacity, now: datetime) -> None:
 
 def _locked(reg: CourseRegistration) -> tuple[CourseRegistration, CourseCapacity]:
     """Lock application, then seat counter, then the registration (the claim's order)."""
-    Application.objects.select_for_update().filter(pk=reg.application_id).first()
-    capacity = CourseCapacity.objects.select_for_update().get(course_id=reg.course_id)
-    reg = (
-        CourseRegistration.objects.select_for_update()
-        .select_related("course", "course__school__district", "student")
-        .get(pk=reg.pk)
-    )
+    lock_applications([reg.application_id])
+    capacity = lock_counters([reg.course_id])[reg.course_id]
+    (reg,) = lock_registrations(CourseRegistration.objects.filter(pk=reg.pk))
     return reg, capacity
 
 
@@ -277,11 +266,12 @@ def release_application(*, actor: User, application: Application, reason: str) -
     """
     ended = 0
     now = timezone.now()
-    for reg in CourseRegistration.objects.filter(application=application, status__in=LIVE_SEATS):
-        reg, capacity = _locked(reg)
-        if reg.status in LIVE_SEATS:
-            _end(reg, capacity, SeatStatus.CANCELLED, now)
-            ended += 1
+    live = CourseRegistration.objects.filter(application=application, status__in=LIVE_SEATS)
+    lock_applications([application.pk])
+    counters = lock_counters(live.values_list("course_id", flat=True))  # all, in course order
+    for reg in lock_registrations(live):
+        _end(reg, counters[reg.course_id], SeatStatus.CANCELLED, now)
+        ended += 1
     if ended:
         record_event(
             actor=actor,
