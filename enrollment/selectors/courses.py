@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from aftercare.models import School
 from aftercare.tenancy import get_visible_or_404
@@ -83,7 +84,9 @@ class Board:
 
 def course_board(*, student: Student, now: datetime) -> Board:
     board = Board(student=student)
-    found = current_published_plan(student.school, now.date())
+    # "Today" is the school's day (Asia/Shanghai), not UTC's: between midnight and 08:00 the
+    # UTC date is still yesterday.
+    found = current_published_plan(student.school, timezone.localdate(now))
     if found is None:
         return board
     board.plan, board.version = found

@@ -257,13 +257,14 @@ def test_the_course_board_takes_today_in_shanghai_around_midnight(world):
     published(world, semester=autumn, courses=[("秋季书法", 10, 1)], windows=[])
     published(world, semester=spring, courses=[("春季书法", 10, 1)], windows=[])
     student = world.students["a1"]
-    shanghai = ZoneInfo("Asia/Shanghai")
-    just_after_midnight = datetime(2028, 1, 21, 0, 30, tzinfo=shanghai)
-    assert just_after_midnight.astimezone(ZoneInfo("UTC")).date().day == 20
+    shanghai, utc = ZoneInfo("Asia/Shanghai"), ZoneInfo("UTC")
+    # As timezone.now() gives it: in UTC (16:30 on the 20th).
+    just_after_midnight = datetime(2028, 1, 21, 0, 30, tzinfo=shanghai).astimezone(utc)
+    assert just_after_midnight.date().day == 20
     board = course_board(student=student, now=just_after_midnight)
     assert board.plan.semester == spring
     assert [r.course.name for r in board.rows] == ["春季书法"]
-    before_midnight = datetime(2028, 1, 20, 23, 30, tzinfo=shanghai)
+    before_midnight = datetime(2028, 1, 20, 23, 30, tzinfo=shanghai).astimezone(utc)
     assert course_board(student=student, now=before_midnight).plan.semester == autumn
 
 
