@@ -14,15 +14,14 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from aftercare import services
+from aftercare import rules, services
 from aftercare.api_base import (
     ERROR_RESPONSES,
     ScopedReadOnlyViewSet,
     ScopedViewSetMixin,
-    error_body,
 )
 from aftercare.calendar import school_days
-from aftercare.errors import NotAllowed
+from aftercare.errors import InvalidInput
 from aftercare.filters import AuditEventFilter
 from aftercare.models import (
     WEEKDAYS,
@@ -201,10 +200,7 @@ class TokenLoginView(APIView):
             password=data.validated_data["password"],
         )
         if user is None:
-            return Response(
-                error_body("invalid_credentials", _("The login or the password is wrong.")),
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+            raise InvalidInput(_("The login or the password is wrong."), code="invalid_credentials")
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
@@ -347,8 +343,9 @@ class AuditEventViewSet(ScopedReadOnlyViewSet):
     lookup_field = "pk"
 
     def get_queryset(self):
-        if not self.scope.is_official():
-            raise NotAllowed(_("Only district officials can read the audit log."))
+        rules.require(
+            rules.can_read_audit(self.scope), _("Only district officials can read the audit log.")
+        )
         return super().get_queryset()
 
 

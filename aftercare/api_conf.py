@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from aftercare.errors import DomainError
 
@@ -47,12 +48,13 @@ def _field_errors(detail, prefix: str = "") -> dict:
 
 
 def exception_handler(exc, context):
+    """The one place where an API view's exception becomes a response: domain errors with
+    their status (400 bad input, 403 wrong role, 409 wrong state), another tenant's object
+    404, DRF's own errors (401, 405, 415, 429 …) — all in the error shape above. Whatever
+    the view wrote is rolled back."""
     if isinstance(exc, DomainError):
-        fields = {
-            name: [{"code": exc.code, "message": str(m)} for m in messages]
-            for name, messages in exc.fields.items()
-        }
-        return Response(error_body(exc.code, exc.message, fields), status=exc.status)
+        set_rollback()
+        return Response(error_body(exc.code, exc.message, exc.api_fields()), status=exc.status)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

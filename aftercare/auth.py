@@ -40,10 +40,12 @@ def lockout_response(request, response, credentials, *args, **kwargs):
     from django.shortcuts import render
     from django.utils.translation import gettext as _
 
+    from aftercare.api_conf import error_body
+
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     message = _("Too many failed logins. Try again in %(minutes)d minutes.") % {"minutes": minutes}
     if request.path.startswith("/api/"):
-        return JsonResponse({"error": {"code": "locked_out", "message": message}}, status=429)
+        return JsonResponse(error_body("locked_out", message), status=429)
     return render(request, "registration/locked_out.html", {"message": message}, status=429)
 
 

@@ -1,7 +1,9 @@
 """One family of domain errors: a machine code, a translatable message, optional field errors.
 
-Services raise them; the web layer shows the message in place, the API turns them into
-``{"error": {"code", "message", "fields"}}`` with the status below.
+Services raise them; pages map them with ``aftercare.views.errors.domain_errors`` (or show
+the fields in place on a form), the API with ``aftercare.api_conf.exception_handler`` into
+``{"error": {"code", "message", "fields"}}`` with the status below. Another tenant's object
+is not a domain error: lookups raise ``Http404`` (``aftercare.tenancy.get_visible_or_404``).
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +20,14 @@ class DomainError(Exception):
             self.code = code
         self.fields = fields or {}
         super().__init__(str(self.message))
+
+    def api_fields(self) -> dict[str, list[dict]]:
+        """``fields`` as the API shows them: ``{field: [{"code", "message"}]}``. An error
+        with machine-readable details (e.g. every violation of a plan) overrides this."""
+        return {
+            name: [{"code": self.code, "message": str(m)} for m in messages]
+            for name, messages in self.fields.items()
+        }
 
 
 class InvalidInput(DomainError):

@@ -1,13 +1,27 @@
-"""Role predicates, used alike by views, the API and templates.
+"""Role predicates of the kernel, used alike by views, the API, services and templates.
 
-Objects reaching these have already been found through ``visible_to``: a False here means
-"your tenant, wrong role" (403), never "someone else's" (404, handled by the lookup).
+The authorization rule of the project, in one place per app (``<app>/rules.py``):
+
+* Objects are looked up through ``visible_to(scope)`` first, so another tenant's, school's or
+  family's object is simply not found: **404**, never 403.
+* On an object one can see, a predicate here answers "may this role do this?". False means
+  "your tenant, wrong role": **403** — services raise ``NotAllowed`` through ``require``,
+  pages and the API map it (``aftercare.views.errors``, ``aftercare.api_conf``).
+* The right role at the wrong moment (a submitted plan edited, a full course) is not a rule
+  here: the service raises ``Conflict``, **409**.
 """
 
 from __future__ import annotations
 
-from aftercare.models import MANAGER_ROLES, TEACHER_ROLES, School, SchoolClass
+from aftercare.errors import NotAllowed
+from aftercare.models import MANAGER_ROLES, TEACHER_ROLES, School, SchoolClass, Semester
 from aftercare.tenancy import Scope
+
+
+def require(allowed: bool, message=None, *, code: str | None = None) -> None:
+    """Raise ``NotAllowed`` (403) with ``message`` unless ``allowed``."""
+    if not allowed:
+        raise NotAllowed(message, code=code)
 
 
 def is_official(scope: Scope) -> bool:
@@ -32,5 +46,36 @@ def is_staff_reader(scope: Scope, school_id: int, district_id: int) -> bool:
     )
 
 
-def can_edit_calendar(scope: Scope, district_id: int) -> bool:
+def can_create_semester(scope: Scope, district_id: int) -> bool:
     return scope.is_official(district_id)
+
+
+def can_edit_calendar(scope: Scope, district_id: int) -> bool:
+    """District-wide dates of the calendar (holidays, make-up days)."""
+    return scope.is_official(district_id)
+
+
+def can_edit_school_calendar(scope: Scope, district_id: int, school: School | None) -> bool:
+    """A school's own dates: its district's officials and its principal or administrators."""
+    if school is None:
+        return can_edit_calendar(scope, district_id)
+    return scope.is_official(district_id) or scope.manages(school)
+
+
+def can_read_semester(scope: Scope, semester: Semester) -> bool:
+    """The semester page: officials of the district, principals and school admins in it."""
+    return scope.is_official(semester.district_id) or any(
+        s.district_id == semester.district_id for s in scope.managed_school_objects
+    )
+
+
+def can_read_audit(scope: Scope, district_id: int | None = None) -> bool:
+    return scope.is_official(district_id)
+
+
+def can_grant_role(scope: Scope, district_id: int, school: School | None) -> bool:
+    return scope.is_official(district_id) or (school is not None and scope.manages(school))
+
+
+def has_any_role(scope: Scope, *roles: str) -> bool:
+    return bool(scope.roles & set(roles))

@@ -24,7 +24,8 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL.rsplit("/", 1)[0] + "/" + os.environ.get("TEST_CACHE_DB", "14"),
-        "KEY_PREFIX": "aftercare-test",
+        # One prefix per pytest-xdist worker: tests clear only their own keys (conftest).
+        "KEY_PREFIX": "aftercare-test-" + os.environ.get("PYTEST_XDIST_WORKER", "main"),
     }
 }
 STORAGES = {

@@ -13,8 +13,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftercare import rules
 from aftercare.audit import record_event
-from aftercare.errors import Conflict, InvalidInput, NotAllowed
+from aftercare.errors import Conflict, InvalidInput
 from aftercare.models import (
     CalendarException,
     CalendarKind,
@@ -29,11 +30,6 @@ from aftercare.models import (
 from aftercare.tenancy import Scope
 
 
-def _require_official(actor: User, district: District) -> None:
-    if not Scope(actor).is_official(district.pk):
-        raise NotAllowed(_("Only district officials can do this."))
-
-
 @transaction.atomic
 def create_semester(
     *, actor: User, district: District, name: str, start_date: date, end_date: date
@@ -45,7 +41,10 @@ def create_semester(
     a look beforehand, so two officials creating the same semester at once get one semester
     and one 409, never a 500.
     """
-    _require_official(actor, district)
+    rules.require(
+        rules.can_create_semester(Scope(actor), district.pk),
+        _("Only district officials can do this."),
+    )
     name = (name or "").strip()
     errors: dict[str, list[str]] = {}
     if not name:
@@ -91,13 +90,7 @@ def add_calendar_exception(
     District officials set district-wide dates and any school's; principals and school admins
     set their own school's events. Errors: NotAllowed, InvalidInput (date, kind, school).
     """
-    scope = Scope(actor)
-    if school is None:
-        allowed = scope.is_official(semester.district_id)
-    else:
-        allowed = scope.is_official(semester.district_id) or scope.manages(school)
-    if not allowed:
-        raise NotAllowed()
+    rules.require(rules.can_edit_school_calendar(Scope(actor), semester.district_id, school))
     errors: dict[str, list[str]] = {}
     if kind not in CalendarKind.values:
         errors["kind"] = [_("Choose a valid kind.")]
@@ -139,12 +132,9 @@ def add_calendar_exception(
 
 @transaction.atomic
 def remove_calendar_exception(*, actor: User, exception: CalendarException) -> None:
-    scope = Scope(actor)
-    if not (
-        scope.is_official(exception.district_id)
-        or (exception.school is not None and scope.manages(exception.school))
-    ):
-        raise NotAllowed()
+    rules.require(
+        rules.can_edit_school_calendar(Scope(actor), exception.district_id, exception.school)
+    )
     semester = exception.semester
     payload = {"date": str(exception.date), "kind": exception.kind}
     exception.delete()
@@ -171,9 +161,7 @@ def grant_role(
     elif school is None:
         raise InvalidInput(fields={"school": [_("This role belongs to a school.")]})
     if actor is not None:
-        scope = Scope(actor)
-        if not (scope.is_official(district.pk) or (school and scope.manages(school))):
-            raise NotAllowed()
+        rules.require(rules.can_grant_role(Scope(actor), district.pk, school))
     membership, created = Membership.objects.get_or_create(
         user=user, district=district, school=school, role=role
     )

@@ -1,4 +1,7 @@
-"""Pages of the core: login, role landing pages, district audit log, semester calendar."""
+"""Pages of the core: login, role landing pages, district audit log, semester calendar.
+
+Who may do what is ``aftercare.rules``; domain errors escape to
+``aftercare.views.errors.domain_errors`` (``roles_required`` includes it)."""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -19,11 +21,10 @@ from django.views.decorators.http import require_POST
 
 from aftercare import registry, rules, selectors, services
 from aftercare.calendar import exceptions_for, school_days
-from aftercare.errors import DomainError
+from aftercare.errors import Conflict, InvalidInput
 from aftercare.filters import AuditEventFilter
 from aftercare.forms import CalendarExceptionForm, LoginForm, SemesterForm
 from aftercare.models import (
-    MANAGER_ROLES,
     TEACHER_ROLES,
     CalendarException,
     Notification,
@@ -32,19 +33,23 @@ from aftercare.models import (
     Semester,
 )
 from aftercare.tenancy import get_visible_or_404
+from aftercare.views.errors import apply_domain_error, domain_errors
+
+__all__ = ["apply_domain_error", "current_district", "domain_errors", "roles_required"]
 
 # --------------------------------------------------------------------------- helpers
 
 
 def roles_required(*roles):
-    """The user must hold one of ``roles`` somewhere; otherwise 403 (404s come from lookups)."""
+    """The user must hold one of ``roles`` somewhere; otherwise 403 (404s come from lookups).
+    Domain errors escaping the view become pages (``domain_errors``)."""
 
     def decorator(view):
         @wraps(view)
         @login_required
+        @domain_errors
         def wrapped(request, *args, **kwargs):
-            if not (request.scope.roles & set(roles)):
-                raise PermissionDenied
+            rules.require(rules.has_any_role(request.scope, *roles))
             return view(request, *args, **kwargs)
 
         return wrapped
@@ -65,24 +70,15 @@ def current_district(request):
 def landing_url(scope) -> str:
     """Where a user lands after login: the kernel's role homes first, then what the apps
     register (e.g. a parent who signed up but has no child yet), else the no-role page."""
-    if scope.is_official():
+    if rules.is_official(scope):
         return reverse("district_home")
     if scope.managed_school_objects:
         return reverse("school_home", args=[scope.managed_school_objects[0].public_id])
-    if scope.roles & TEACHER_ROLES:
+    if rules.has_any_role(scope, *TEACHER_ROLES):
         return reverse("teacher_home")
-    if Role.PARENT in scope.roles:
+    if rules.has_any_role(scope, Role.PARENT):
         return reverse("family_home")
     return registry.landing_url(scope) or reverse("no_role")
-
-
-def apply_domain_error(form, error: DomainError) -> None:
-    """Show a service's field errors in place on the form."""
-    for field, msgs in error.fields.items():
-        for msg in msgs:
-            form.add_error(field if field in form.fields else None, str(msg))
-    if not error.fields:
-        form.add_error(None, str(error.message))
 
 
 # --------------------------------------------------------------------------- auth
@@ -103,11 +99,13 @@ class LoginView(auth_views.LoginView):
 
 
 @login_required
+@domain_errors
 def home(request):
     return redirect(landing_url(request.scope))
 
 
 @login_required
+@domain_errors
 def no_role(request):
     if request.scope.roles:
         return redirect("home")
@@ -188,7 +186,7 @@ def semester_list(request):
             semester = services.create_semester(
                 actor=request.user, district=district, **form.cleaned_data
             )
-        except DomainError as err:
+        except (InvalidInput, Conflict) as err:  # on the form (a taken name included)
             apply_domain_error(form, err)
         else:
             messages.success(request, _("Semester created."))
@@ -205,21 +203,25 @@ def semester_list(request):
     )
 
 
+def _back_to_semester(request, semester_id, **_kwargs) -> str:
+    return reverse("semester_detail", args=[semester_id])
+
+
 @login_required
+@domain_errors(back=_back_to_semester)
 def semester_detail(request, semester_id):
     scope = request.scope
     semester = get_visible_or_404(Semester, scope, public_id=semester_id)
-    if not scope.roles & {Role.DISTRICT_OFFICIAL, *MANAGER_ROLES}:
-        raise PermissionDenied
+    rules.require(
+        rules.can_read_semester(scope, semester),
+        _("Only district officials, principals and school administrators see the calendar."),
+    )
     can_edit = rules.can_edit_calendar(scope, semester.district_id)
     school = None
     if not can_edit:
         school = next(
-            (s for s in scope.managed_school_objects if s.district_id == semester.district_id),
-            None,
+            s for s in scope.managed_school_objects if s.district_id == semester.district_id
         )
-        if school is None:
-            raise PermissionDenied
     form = CalendarExceptionForm(
         request.POST or None,
         district=semester.district,
@@ -238,7 +240,7 @@ def semester_detail(request, semester_id):
                 note=data["note"],
                 follows_weekday=data.get("follows_weekday"),
             )
-        except DomainError as err:
+        except InvalidInput as err:
             apply_domain_error(form, err)
         else:
             messages.success(request, _("Calendar updated."))
@@ -265,20 +267,15 @@ def semester_detail(request, semester_id):
 
 @require_POST
 @login_required
+@domain_errors(back=_back_to_semester)
 def calendar_exception_delete(request, semester_id, exception_id):
     scope = request.scope
     semester = get_visible_or_404(Semester, scope, public_id=semester_id)
     exception = get_visible_or_404(
         CalendarException.objects.filter(semester=semester), scope, pk=exception_id
     )
-    try:
-        services.remove_calendar_exception(actor=request.user, exception=exception)
-    except DomainError as err:
-        if err.status == 403:
-            raise PermissionDenied from err
-        messages.error(request, str(err.message))
-    else:
-        messages.success(request, _("Calendar updated."))
+    services.remove_calendar_exception(actor=request.user, exception=exception)
+    messages.success(request, _("Calendar updated."))
     return redirect("semester_detail", semester.public_id)
 
 
@@ -286,21 +283,21 @@ def calendar_exception_delete(request, semester_id, exception_id):
 
 
 @login_required
+@domain_errors
 def school_landing(request):
     schools = request.scope.managed_school_objects
-    if not schools:
-        raise PermissionDenied
+    rules.require(bool(schools), _("Only principals and school administrators have a school."))
     return redirect("school_home", schools[0].public_id)
 
 
 @login_required
+@domain_errors
 def school_home(request, school_id):
     scope = request.scope
     school = get_visible_or_404(
         School.objects.select_related("district"), scope, public_id=school_id
     )
-    if not rules.can_view_school_dashboard(scope, school):
-        raise PermissionDenied
+    rules.require(rules.can_view_school_dashboard(scope, school))
     staff = (
         school.memberships.exclude(role=Role.PARENT)
         .select_related("user")
@@ -348,6 +345,7 @@ def family_home(request):
 
 
 @login_required
+@domain_errors
 def inbox(request):
     items = Notification.objects.visible_to(request.scope).order_by("-created_at")
     page = Paginator(items, 30).get_page(request.GET.get("page"))
@@ -356,6 +354,7 @@ def inbox(request):
 
 @require_POST
 @login_required
+@domain_errors
 def inbox_mark_read(request):
     services.mark_notifications_read(user=request.user)
     return redirect("inbox")

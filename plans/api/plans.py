@@ -2,8 +2,8 @@
 against the district policy, and the workflow (submit, approve, return, publish, amend).
 
 Readers are district officials (their district's plans) and principals / school
-administrators (their schools' plans); teachers and parents get 403. Every write goes
-through one service of ``aftercare.services.plans``, which checks the role and the
+administrators (their schools' plans); teachers and parents get 403 (``plans.rules``). Every
+write goes through one service of ``plans.services.plans``, which checks the role and the
 version's state (409 ``version_locked`` once submitted or approved).
 """
 
@@ -25,21 +25,12 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.views import set_rollback
 
-from aftercare.api_base import (
-    ERROR_RESPONSES,
-    ERROR_SCHEMA,
-    ScopedViewSetMixin,
-    created,
-    error_body,
-)
+from aftercare.api_base import ERROR_RESPONSES, ERROR_SCHEMA, ScopedViewSetMixin, created
 from plans.api.common import (
     PLAN_QS,
     UUID_RE,
     plan_for,
-    plan_reader_q,
-    require_plan_reader,
     version_with_content,
     versions_qs,
     working_version_for,
@@ -57,6 +48,7 @@ from plans.api.serializers import (
 )
 from plans.checks import current_policy, evaluate
 from plans.models import FROZEN_STATUSES, PlanStatus, PlanVersion, SchoolPlan
+from plans.rules import plan_reader_q, require_plan_reader
 from plans.services import plans as plan_services
 
 PLAN_VIOLATIONS_ERROR = inline_serializer(
@@ -153,15 +145,6 @@ class PlanViewSet(
     def check_object_permissions(self, request, obj):
         super().check_object_permissions(request, obj)
         require_plan_reader(self.scope, obj)
-
-    def handle_exception(self, exc):
-        # A refused submission or approval lists its violations, machine-readable, under
-        # error.fields.plan (the generic handler would keep only their messages).
-        if isinstance(exc, plan_services.PlanViolations):
-            set_rollback()
-            fields = {"plan": [v.as_dict() for v in exc.violations]}
-            return Response(error_body(exc.code, exc.message, fields), status=exc.status)
-        return super().handle_exception(exc)
 
     def _version_response(self, plan, number: int, code=status.HTTP_200_OK) -> Response:
         version = version_with_content(self.scope, plan, number)

@@ -37,10 +37,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftercare.audit import record_event
-from aftercare.errors import Conflict, InvalidInput, NotAllowed
+from aftercare.errors import Conflict, InvalidInput
 from aftercare.models import MANAGER_ROLES, Membership, Role, School, Semester, User
 from aftercare.notifications import notify
 from aftercare.tenancy import Scope
+from plans import rules
 from plans.checks import current_policy, evaluate
 from plans.models import (
     EDITABLE_STATUSES,
@@ -87,18 +88,13 @@ class PlanViolations(InvalidInput):
             fields={"plan": [v.message for v in violations]},
         )
 
+    def api_fields(self) -> dict[str, list[dict]]:
+        # The API lists every violation machine-readable (code, section, kind, item_id,
+        # field, message, value, limit), not only its message.
+        return {"plan": [v.as_dict() for v in self.violations]}
+
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _require_manager(actor: User, school: School) -> None:
-    if not Scope(actor).manages(school):
-        raise NotAllowed(_("Only the principal or a school administrator can do this."))
-
-
-def _require_official(actor: User, school: School) -> None:
-    if not Scope(actor).is_official(school.district_id):
-        raise NotAllowed(_("Only district officials can review plans."))
 
 
 def _share_semester(semester_id: int) -> None:
@@ -236,7 +232,7 @@ def create_plan(
     semesters' first days. Errors: NotAllowed (role), Conflict ``plan_exists`` (the unique
     constraint decides between concurrent creations), InvalidInput (nothing to copy).
     """
-    _require_manager(actor, school)
+    rules.require_plan_manager(Scope(actor), school)
     if semester.district_id != school.district_id:
         raise InvalidInput(fields={"semester": [_("Choose a semester of your district.")]})
     source = None
@@ -301,7 +297,7 @@ def amend_plan(*, actor: User, plan: SchoolPlan) -> PlanVersion:
     Errors: NotAllowed (role); Conflict ``open_version`` (a version is being edited or
     reviewed), ``nothing_to_amend`` (no published version yet)."""
     plan = _lock(plan)
-    _require_manager(actor, plan.school)
+    rules.require_plan_manager(Scope(actor), plan.school)
     versions = list(plan.versions.all())
     if any(v.status in (*EDITABLE_STATUSES, PlanStatus.SUBMITTED) for v in versions):
         raise Conflict(_("A version is already being edited or reviewed."), code="open_version")
@@ -341,7 +337,7 @@ def update_plan_general(*, actor: User, version: PlanVersion, data: dict[str, An
     Errors: NotAllowed (role), Conflict ``version_locked``, InvalidInput (field messages)."""
     _lock(version.plan)
     version = _fresh(version)
-    _require_manager(actor, version.plan.school)
+    rules.require_plan_manager(Scope(actor), version.plan.school)
     _require_editable(version)
     unknown = set(data) - set(GENERAL_FIELDS)
     if unknown:
@@ -408,7 +404,7 @@ def save_plan_part(
     """
     _lock(version.plan)
     version = _fresh(version)
-    _require_manager(actor, version.plan.school)
+    rules.require_plan_manager(Scope(actor), version.plan.school)
     _require_editable(version)
     model = PART_MODELS[kind]
     if part is not None:
@@ -453,7 +449,7 @@ def save_plan_part(
 def delete_plan_part(*, actor: User, version: PlanVersion, kind: str, part) -> None:
     _lock(version.plan)
     version = _fresh(version)
-    _require_manager(actor, version.plan.school)
+    rules.require_plan_manager(Scope(actor), version.plan.school)
     _require_editable(version)
     if part.version_id != version.pk:
         raise InvalidInput(_("This item belongs to another version."))
@@ -480,7 +476,7 @@ def submit_plan(*, actor: User, version: PlanVersion) -> PlanVersion:
     """
     plan = _lock(version.plan, policy=True)
     version = _fresh(version)
-    _require_manager(actor, plan.school)
+    rules.require_plan_manager(Scope(actor), plan.school)
     _require_editable(version)
     policy = _passes_policy(version)
     version.status = PlanStatus.SUBMITTED
@@ -529,7 +525,7 @@ def approve_plan(*, actor: User, version: PlanVersion, comment: str = "") -> Pla
     """
     plan = _lock(version.plan, policy=True)
     version = _fresh(version)
-    _require_official(actor, plan.school)
+    rules.require_plan_reviewer(Scope(actor), plan.district_id)
     _require_submitted(version)
     policy = _passes_policy(version)
     version.status = PlanStatus.APPROVED
@@ -558,7 +554,7 @@ def return_plan(*, actor: User, version: PlanVersion, comment: str) -> PlanVersi
     """Send a submitted version back to the school with comments (required)."""
     plan = _lock(version.plan)
     version = _fresh(version)
-    _require_official(actor, plan.school)
+    rules.require_plan_reviewer(Scope(actor), plan.district_id)
     _require_submitted(version)
     comment = (comment or "").strip()
     if not comment:
@@ -588,7 +584,7 @@ def publish_plan(*, actor: User, version: PlanVersion) -> PlanVersion:
     """Publish an approved version (公示); the previously published one is superseded."""
     plan = _lock(version.plan)
     version = _fresh(version)
-    _require_manager(actor, plan.school)
+    rules.require_plan_manager(Scope(actor), plan.school)
     if version.status != PlanStatus.APPROVED:
         raise Conflict(_("Only an approved version can be published."), code="not_approved")
     now = timezone.now()

@@ -25,9 +25,10 @@ from django.db.models import Exists
 from django.utils.translation import gettext as _
 
 from aftercare.audit import record_event
-from aftercare.errors import Conflict, InvalidInput, NotAllowed
+from aftercare.errors import Conflict, InvalidInput
 from aftercare.models import Semester, User
 from aftercare.tenancy import Scope
+from plans import rules
 from plans.checks import current_policy
 from plans.models import FROZEN_STATUSES, DistrictPolicy, PlanVersion, PolicySeason
 from plans.presets import PRESETS, preset_fields
@@ -187,8 +188,7 @@ def _write_version(
 
 
 def _authorize(actor: User, semester: Semester) -> None:
-    if not Scope(actor).is_official(semester.district_id):
-        raise NotAllowed(_("Only district officials can set the district policy."))
+    rules.require_policy_setter(Scope(actor), semester.district_id)
     if is_frozen(semester):
         raise Conflict(
             _("The policy of %(semester)s is frozen: plans have been approved under it.")

@@ -6,11 +6,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from aftercare.registry import Section
+from plans import rules
 
 
 def nav(scope) -> list[dict]:
     items = []
-    if scope.is_official():
+    if rules.can_review_plans(scope):
         items += [
             {
                 "key": "plans",

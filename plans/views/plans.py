@@ -1,5 +1,9 @@
 """School plan pages: the school's plans, the plan page with its violations and figures,
-editing a draft, the workflow buttons, and the district's review list."""
+editing a draft, the workflow buttons, and the district's review list.
+
+Who may do what is ``plans.rules``; every page lets domain errors escape to
+``aftercare.views.errors.domain_errors`` (403 page for a wrong role, the message on the plan
+page for a wrong state or bad input), except form errors, shown in place."""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +20,9 @@ from django.views.decorators.http import require_POST
 from aftercare.errors import DomainError
 from aftercare.models import Role, School, Semester
 from aftercare.tenancy import get_visible_or_404
-from aftercare.views.core import apply_domain_error, current_district, roles_required
+from aftercare.views.core import current_district, roles_required
+from aftercare.views.errors import apply_domain_error, domain_errors
+from plans import rules
 from plans.checks import current_policy, evaluate, school_grades
 from plans.forms import PART_FORMS, NewPlanForm, PlanGeneralForm, ReviewForm
 from plans.models import EDITABLE_STATUSES, FROZEN_STATUSES, PlanStatus, PlanVersion, SchoolPlan
@@ -27,11 +32,14 @@ PLAN_QS = SchoolPlan.objects.select_related("school", "school__district", "semes
 
 
 def _plan_for(request, plan_id) -> SchoolPlan:
-    scope = request.scope
-    plan = get_visible_or_404(PLAN_QS, scope, public_id=plan_id)
-    if not (scope.is_official(plan.district_id) or scope.manages(plan.school)):
-        raise PermissionDenied
+    """The plan: 404 outside the scope, 403 for a role that may not read plans."""
+    plan = get_visible_or_404(PLAN_QS, request.scope, public_id=plan_id)
+    rules.require_plan_reader(request.scope, plan)
     return plan
+
+
+def _back_to_plan(request, plan_id, **_kwargs) -> str:
+    return reverse("plan_detail", args=[plan_id])
 
 
 def _version_of(plan: SchoolPlan, request) -> PlanVersion:
@@ -49,8 +57,7 @@ def _version_of(plan: SchoolPlan, request) -> PlanVersion:
 
 def _editable_version(request, plan: SchoolPlan) -> PlanVersion | None:
     """The draft to edit, or None (the caller redirects) when no version is editable."""
-    if not request.scope.manages(plan.school):
-        raise PermissionDenied
+    rules.require_plan_manager(request.scope, plan.school)
     version = plan_services.working_version(plan)
     if version is None or version.status not in EDITABLE_STATUSES:
         return None
@@ -75,35 +82,28 @@ def _evaluation(version: PlanVersion, grades):
 
 
 @login_required
+@domain_errors(back=lambda request, school_id: reverse("school_plans", args=[school_id]))
 def school_plans(request, school_id):
     scope = request.scope
     school = get_visible_or_404(
         School.objects.select_related("district"), scope, public_id=school_id
     )
-    if not (scope.is_official(school.district_id) or scope.manages(school)):
-        raise PermissionDenied
+    rules.require_school_plans_reader(scope, school)
     form = NewPlanForm(request.POST or None)
     if request.method == "POST":
-        if not scope.manages(school):
-            raise PermissionDenied
+        rules.require_plan_manager(scope, school)
         semester = get_visible_or_404(
             Semester.objects.filter(district=school.district),
             scope,
             public_id=request.POST.get("semester"),
         )
         if form.is_valid():
-            try:
-                plan = plan_services.create_plan(
-                    actor=request.user,
-                    school=school,
-                    semester=semester,
-                    copy_from_last=form.cleaned_data["copy_from_last"],
-                )
-            except DomainError as err:
-                for msgs in err.fields.values():
-                    for msg in msgs:
-                        messages.error(request, msg)
-                return redirect("school_plans", school.public_id)
+            plan = plan_services.create_plan(
+                actor=request.user,
+                school=school,
+                semester=semester,
+                copy_from_last=form.cleaned_data["copy_from_last"],
+            )
             messages.success(request, _("Plan created. Fill it in section by section."))
             return redirect("plan_detail", plan.public_id)
     semesters = Semester.objects.filter(district=school.district).order_by("-start_date")
@@ -126,13 +126,14 @@ def school_plans(request, school_id):
             "school": school,
             "rows": rows,
             "form": form,
-            "can_manage": scope.manages(school),
+            "can_manage": rules.can_manage_plan(scope, school),
             "nav": f"plans-{school.pk}",
         },
     )
 
 
 @login_required
+@domain_errors
 def plan_detail(request, plan_id):
     plan = _plan_for(request, plan_id)
     scope = request.scope
@@ -144,8 +145,8 @@ def plan_detail(request, plan_id):
     for v in evaluation.for_section("courses"):
         course_problems[v.item_id].append(v)
     sections = {name: evaluation.for_section(name) for name in ("general", "periods", "windows")}
-    can_manage = scope.manages(plan.school)
-    is_official = scope.is_official(plan.district_id)
+    can_manage = rules.can_manage_plan(scope, plan.school)
+    is_official = rules.can_review_plan(scope, plan.district_id)
     has_open = any(
         v.status in (*EDITABLE_STATUSES, PlanStatus.SUBMITTED, PlanStatus.APPROVED)
         for v in versions
@@ -179,6 +180,7 @@ def plan_detail(request, plan_id):
 
 @require_POST
 @login_required
+@domain_errors(back=_back_to_plan)
 def plan_action(request, plan_id, action):
     plan = _plan_for(request, plan_id)
     version = plan_services.working_version(plan)
@@ -187,39 +189,28 @@ def plan_action(request, plan_id, action):
     form = ReviewForm(request.POST)
     form.is_valid()
     comment = form.cleaned_data.get("comment", "")
-    try:
-        if action == "submit":
-            plan_services.submit_plan(actor=request.user, version=version)
-            messages.success(request, _("Submitted to the district for review."))
-        elif action == "approve":
-            plan_services.approve_plan(actor=request.user, version=version, comment=comment)
-            messages.success(request, _("Plan approved."))
-        elif action == "return":
-            plan_services.return_plan(actor=request.user, version=version, comment=comment)
-            messages.success(request, _("Plan returned to the school."))
-        elif action == "publish":
-            plan_services.publish_plan(actor=request.user, version=version)
-            messages.success(request, _("Plan published."))
-        elif action == "amend":
-            plan_services.amend_plan(actor=request.user, plan=plan)
-            messages.success(request, _("A new draft was started from the published plan."))
-        else:
-            raise Http404
-    except plan_services.PlanViolations as err:
-        messages.error(request, str(err.message))
-    except DomainError as err:
-        if err.status == 403 and err.code == "not_allowed":
-            raise PermissionDenied from err
-        if err.fields:
-            for msgs in err.fields.values():
-                for msg in msgs:
-                    messages.error(request, msg)
-        else:
-            messages.error(request, str(err.message))
+    if action == "submit":
+        plan_services.submit_plan(actor=request.user, version=version)
+        messages.success(request, _("Submitted to the district for review."))
+    elif action == "approve":
+        plan_services.approve_plan(actor=request.user, version=version, comment=comment)
+        messages.success(request, _("Plan approved."))
+    elif action == "return":
+        plan_services.return_plan(actor=request.user, version=version, comment=comment)
+        messages.success(request, _("Plan returned to the school."))
+    elif action == "publish":
+        plan_services.publish_plan(actor=request.user, version=version)
+        messages.success(request, _("Plan published."))
+    elif action == "amend":
+        plan_services.amend_plan(actor=request.user, plan=plan)
+        messages.success(request, _("A new draft was started from the published plan."))
+    else:
+        raise Http404
     return redirect("plan_detail", plan.public_id)
 
 
 @login_required
+@domain_errors(back=_back_to_plan)
 def plan_general_edit(request, plan_id):
     plan = _plan_for(request, plan_id)
     version = _editable_version(request, plan)
@@ -267,6 +258,7 @@ SECTION = {"period": "periods", "course": "courses", "window": "windows"}
 
 
 @login_required
+@domain_errors(back=_back_to_plan)
 def plan_part_edit(request, plan_id, kind, part_id=None):
     if kind not in PART_FORMS:
         raise Http404
@@ -315,6 +307,7 @@ def plan_part_edit(request, plan_id, kind, part_id=None):
 
 @require_POST
 @login_required
+@domain_errors(back=_back_to_plan)
 def plan_part_delete(request, plan_id, kind, part_id):
     if kind not in PART_FORMS:
         raise Http404
@@ -325,12 +318,8 @@ def plan_part_delete(request, plan_id, kind, part_id):
     part = get_visible_or_404(
         plan_services.PART_MODELS[kind].objects.filter(version=version), request.scope, pk=part_id
     )
-    try:
-        plan_services.delete_plan_part(actor=request.user, version=version, kind=kind, part=part)
-    except DomainError as err:
-        messages.error(request, str(err.message))
-    else:
-        messages.success(request, _("Removed."))
+    plan_services.delete_plan_part(actor=request.user, version=version, kind=kind, part=part)
+    messages.success(request, _("Removed."))
     return redirect(reverse("plan_detail", args=[plan.public_id]) + f"#{SECTION[kind]}")
 
 
@@ -338,6 +327,7 @@ def plan_part_delete(request, plan_id, kind, part_id):
 
 
 @roles_required(Role.DISTRICT_OFFICIAL)
+@domain_errors
 def district_plans(request):
     district = current_district(request)
     semesters = list(Semester.objects.filter(district=district).order_by("-start_date"))

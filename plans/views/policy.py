@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from aftercare.errors import DomainError
-from aftercare.models import MANAGER_ROLES, Role, Semester
+from aftercare.errors import InvalidInput
+from aftercare.models import Role, Semester
 from aftercare.tenancy import get_visible_or_404
-from aftercare.views.core import apply_domain_error, current_district, roles_required
+from aftercare.views.core import current_district, roles_required
+from aftercare.views.errors import apply_domain_error, domain_errors
+from plans import rules
 from plans.checks import current_policy
 from plans.forms import (
     POLICY_GROUPS,
@@ -26,17 +28,16 @@ from plans.models import DistrictPolicy
 from plans.presets import PRESETS
 from plans.services import policy as policy_services
 
-STAFF_READERS = {Role.DISTRICT_OFFICIAL, *MANAGER_ROLES}
-
 
 def _semester_for_policy(request, semester_id) -> Semester:
+    """The semester: 404 outside the scope, 403 for a role that may not read policies."""
     semester = get_visible_or_404(Semester, request.scope, public_id=semester_id)
-    if not request.scope.roles & STAFF_READERS:
-        raise PermissionDenied
+    rules.require_policy_reader(request.scope, semester.district_id)
     return semester
 
 
 @roles_required(Role.DISTRICT_OFFICIAL)
+@domain_errors
 def policy_index(request):
     district = current_district(request)
     semesters = list(
@@ -72,21 +73,23 @@ def _display_groups(policy: DistrictPolicy):
 
 
 @login_required
+@domain_errors(back=lambda request, semester_id: reverse("policy_detail", args=[semester_id]))
 def policy_detail(request, semester_id):
     semester = _semester_for_policy(request, semester_id)
     policy = current_policy(semester)
-    can_edit = request.scope.is_official(semester.district_id)
+    can_edit = rules.can_set_policy(request.scope, semester.district_id)
     frozen = policy_services.is_frozen(semester)
     preset_form = PresetForm(request.POST or None) if can_edit and not frozen else None
     if request.method == "POST":
-        if preset_form is None:
-            raise PermissionDenied
+        rules.require_policy_setter(request.scope, semester.district_id)
+        if preset_form is None:  # frozen meanwhile: the service says so (409)
+            preset_form = PresetForm(request.POST)
         if preset_form.is_valid():
             try:
                 policy_services.create_policy_from_preset(
                     actor=request.user, semester=semester, preset=preset_form.cleaned_data["preset"]
                 )
-            except DomainError as err:
+            except InvalidInput as err:  # shown on the form; a frozen policy (409) goes back
                 apply_domain_error(preset_form, err)
             else:
                 messages.success(request, _("Policy started from the preset."))
@@ -121,10 +124,10 @@ def policy_detail(request, semester_id):
 
 
 @login_required
+@domain_errors(back=lambda request, semester_id: reverse("policy_detail", args=[semester_id]))
 def policy_edit(request, semester_id):
     semester = _semester_for_policy(request, semester_id)  # 404 before any role check
-    if not request.scope.is_official(semester.district_id):
-        raise PermissionDenied
+    rules.require_policy_setter(request.scope, semester.district_id)
     policy = current_policy(semester)
     if policy is None:
         return redirect("policy_detail", semester.public_id)
@@ -154,7 +157,7 @@ def policy_edit(request, semester_id):
                 seasons=formset_rows(seasons),
                 note=form.cleaned_data["change_note"],
             )
-        except DomainError as err:
+        except InvalidInput as err:  # on the form; frozen meanwhile (409) goes back
             exemption_errors = err.fields.pop("exemptions", [])
             if err.fields or not exemption_errors:
                 apply_domain_error(form, err)

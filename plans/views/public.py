@@ -9,11 +9,13 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import cache_control
 
 from aftercare.models import District, School, Semester
+from aftercare.views.errors import domain_errors
 from plans.checks import current_policy, evaluate, school_grades
 from plans.models import PlanStatus, PlanVersion, SchoolPlan
 
 
 @cache_control(public=True, max_age=60)
+@domain_errors
 def public_district(request, district_code):
     district = get_object_or_404(District, code=district_code)
     semesters = list(Semester.objects.filter(district=district).order_by("-start_date")[:2])
@@ -36,6 +38,7 @@ def public_district(request, district_code):
 
 
 @cache_control(public=True, max_age=60)
+@domain_errors
 def public_plan(request, plan_id):
     plan = get_object_or_404(
         SchoolPlan.objects.select_related("school", "school__district", "semester"),
