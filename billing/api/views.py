@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from aftercare.api_base import ERROR_RESPONSES, ScopedViewSetMixin
@@ -121,7 +121,7 @@ class RefundViewSet(_ReadOnly):
 class ExemptionViewSet(_ReadOnly, mixins.CreateModelMixin):
     queryset = Exemption.objects.select_related("student", "semester").order_by("-applied_at")
     serializer_class = s.ExemptionSerializer
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @extend_schema(
         summary="Apply for an exemption (guardian; multipart with the evidence file)",
@@ -149,7 +149,7 @@ class ExemptionViewSet(_ReadOnly, mixins.CreateModelMixin):
         request=None,
         responses={200: s.ExemptionSerializer, **WRITE_ERRORS},
     )
-    @action(detail=True, methods=["post"], parser_classes=None)
+    @action(detail=True, methods=["post"])
     def verify(self, request, public_id=None):
         exemption = exemption_services.verify_exemption(
             actor=request.user, exemption=self.get_object()
@@ -161,12 +161,13 @@ class ExemptionViewSet(_ReadOnly, mixins.CreateModelMixin):
         request=s.ReasonSerializer,
         responses={200: s.ExemptionSerializer, **WRITE_ERRORS},
     )
-    @action(detail=True, methods=["post"], parser_classes=None)
+    @action(detail=True, methods=["post"])
     def refuse(self, request, public_id=None):
+        exemption = self.get_object()  # another tenant's: 404 before anything else
         data = s.ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         exemption = exemption_services.refuse_exemption(
-            actor=request.user, exemption=self.get_object(), reason=data.validated_data["reason"]
+            actor=request.user, exemption=exemption, reason=data.validated_data["reason"]
         )
         return Response(s.ExemptionSerializer(exemption).data)
 

@@ -159,3 +159,123 @@ def build_billing(world, *, keys=("a1", "b1"), preset="shandong", start_offset=3
             body="……",
         )
     return bw
+
+
+def foreign_billing_routes(world) -> dict:
+    """Every billing route with an object id, pointed at school b1's objects (an invoice,
+    its order, payment, receipt and refund, an exemption, a billing run), for the
+    cross-tenant matrix of tests/test_tenancy.py. Objects are written directly: the matrix
+    tests lookups, the services have their own tests."""
+    from django.urls import reverse
+
+    from billing.models import (
+        BillingRun,
+        Exemption,
+        Invoice,
+        Payment,
+        PaymentOrder,
+        Receipt,
+        Refund,
+    )
+
+    bw = build_billing(world, keys=("b1",))
+    app = bw.enroll("b1")
+    school, version, semester = world.schools["b1"], bw.versions["b1"], bw.semesters["b"]
+    run = BillingRun.objects.create(
+        district=world.b, school=school, semester=semester, plan_version=version, total=1
+    )
+    common = {"district": world.b, "school": school}
+    invoice = Invoice.objects.create(
+        **common,
+        semester=semester,
+        plan_version=version,
+        application=app,
+        student=app.student,
+        gross_fen=30000,
+        amount_fen=30000,
+        status="paid",
+        paid_at=timezone.now(),
+        from_date=semester.start_date,
+        until=semester.end_date,
+    )
+    order = PaymentOrder.objects.create(
+        **common,
+        invoice=invoice,
+        revision=1,
+        amount_fen=30000,
+        gateway="sandbox",
+        merchant_id="1999",
+        out_trade_no="KHforeign0001",
+        status="paid",
+        created_by=world.users["parent_b1"],
+        expires_at=timezone.now(),
+    )
+    payment = Payment.objects.create(
+        **common,
+        invoice=invoice,
+        order=order,
+        gateway="sandbox",
+        transaction_id="4200foreign",
+        amount_fen=30000,
+        paid_at=timezone.now(),
+    )
+    receipt = Receipt.objects.create(
+        **common, payment=payment, year=2026, seq=1, number="B1-2026-000001"
+    )
+    refund = Refund.objects.create(
+        **common,
+        invoice=invoice,
+        payment=payment,
+        reason="withdrawal",
+        amount_fen=100,
+        out_refund_no="RFforeign0001",
+    )
+    exemption = Exemption.objects.create(
+        **common,
+        semester=semester,
+        student=app.student,
+        category="hardship",
+        category_name="家庭经济困难",
+        reduction_percent=50,
+        evidence_path="exemptions/none.pdf",
+        evidence_name="x.pdf",
+        evidence_type="application/pdf",
+        evidence_size=1,
+        applied_by=world.users["parent_b1"],
+    )
+    i, s, e = invoice.public_id, school.public_id, exemption.public_id
+    return {
+        "billing_invoice": ("get", reverse("billing_invoice", args=[i])),
+        "billing_pay": ("post", reverse("billing_pay", args=[i])),
+        "billing_order": ("get", reverse("billing_order", args=[order.public_id])),
+        "billing_receipt_pdf": ("get", reverse("billing_receipt_pdf", args=[receipt.public_id])),
+        "billing_exemption_evidence": ("get", reverse("billing_exemption_evidence", args=[e])),
+        "billing_exemption_decide": (
+            "post",
+            reverse("billing_exemption_decide", args=[e, "verify"]),
+        ),
+        "billing_school": ("get", reverse("billing_school", args=[s])),
+        "billing_start": ("post", reverse("billing_start", args=[s, "bill"])),
+        "billing_school_invoices": ("get", reverse("billing_school_invoices", args=[s])),
+        "billing_receipt_register": ("get", reverse("billing_receipt_register", args=[s])),
+        "billing_ledger": ("get", reverse("billing_ledger", args=[s])),
+        "billing_run_progress": ("get", reverse("billing_run_progress", args=[run.public_id])),
+        "billing_sandbox_cashier": (
+            "get",
+            reverse("billing_sandbox_cashier", args=[order.out_trade_no]),
+        ),
+        "billing-invoice-detail": ("get", reverse("billing-invoice-detail", args=[i])),
+        "billing-invoice-pay": ("post", reverse("billing-invoice-pay", args=[i])),
+        "billing-order-detail": ("get", reverse("billing-order-detail", args=[order.public_id])),
+        "billing-receipt-detail": (
+            "get",
+            reverse("billing-receipt-detail", args=[receipt.public_id]),
+        ),
+        "billing-receipt-pdf": ("get", reverse("billing-receipt-pdf", args=[receipt.public_id])),
+        "billing-refund-detail": ("get", reverse("billing-refund-detail", args=[refund.public_id])),
+        "billing-exemption-detail": ("get", reverse("billing-exemption-detail", args=[e])),
+        "billing-exemption-verify": ("post", reverse("billing-exemption-verify", args=[e])),
+        "billing-exemption-refuse": ("post", reverse("billing-exemption-refuse", args=[e])),
+        "billing-run-detail": ("get", reverse("billing-run-detail", args=[run.public_id])),
+        "billing-fund-detail": ("get", reverse("billing-fund-detail", args=[s])),
+    }
