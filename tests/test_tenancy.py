@@ -8,6 +8,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from aftercare.models import CalendarException, CalendarKind, District, School, SchoolClass
 from aftercare.tenancy import Scope
 from enrollment.models import Student
+from tests.attendance.routes import foreign_attendance_routes
 from tests.billing.world import foreign_billing_routes
 
 pytestmark = pytest.mark.django_db
@@ -104,8 +105,10 @@ def _foreign_routes(world):
         **_foreign_plan_api(world),
         **_foreign_registration(world),
         **_foreign_application_routes(world),
+        **_foreign_binding(world),
         **foreign_billing_routes(world),
         **_foreign_scheduling_routes(world),
+        **foreign_attendance_routes(world),
     }
 
 
@@ -258,8 +261,12 @@ def _foreign_application_routes(world):
     }
     for name in ("change", "sign", "insurance", "withdraw", "review"):
         routes[f"application_{name}"] = ("post", reverse(f"application_{name}", args=[a]))
-    for name in ("review", "sign", "insurance", "withdrawal"):
+    for name in ("review", "sign", "insurance", "withdrawal", "verify-priority"):
         routes[f"application-{name}"] = ("post", reverse(f"application-{name}", args=[a]))
+    routes["application_verify_priority"] = (
+        "post",
+        reverse("application_verify_priority", args=[a]),
+    )
     for name in ("withdrawal-approve", "withdrawal-decline"):
         routes[f"application-{name}"] = ("post", reverse(f"application-{name}", args=[a]))
     for name in ("applications_bulk_approve", "applications_publish_list"):
@@ -358,6 +365,28 @@ PUBLIC_ROUTES = {
     "course-lottery",
     "public_participants",
 }
+
+
+def _foreign_binding(world):
+    """A binding of school b1's pupil waiting for the school (the roster does not know the
+    requester's mobile)."""
+    from enrollment.services import families
+    from tests.factories import ParentUserFactory
+
+    student = world.students["b1"]
+    pending = families.bind_child(
+        user=ParentUserFactory(),
+        student_number=student.student_number,
+        student_name=student.name,
+        relation="mother",
+    ).request
+    b = pending.public_id
+    return {
+        "binding_decision": ("post", reverse("binding_decision", args=[b, "approve"])),
+        "binding-request-detail": ("get", reverse("binding-request-detail", args=[b])),
+        "binding-request-approve": ("post", reverse("binding-request-approve", args=[b])),
+        "binding-request-refuse": ("post", reverse("binding-request-refuse", args=[b])),
+    }
 
 
 def _foreign_registration(world):
