@@ -170,11 +170,24 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # sign-up code. Workers consume both (`celery worker -Q celery,notifications`).
 NOTIFICATIONS_QUEUE = "notifications"  # aftercare.notifications dispatches to it
 # "scheduling": a district's semester of sessions (scheduling.tasks) never delays a message.
-WORKER_QUEUES = ["celery", NOTIFICATIONS_QUEUE, "scheduling"]  # /health/ checks each is consumed
+# "billing": semester billing, settlement, gateway calls and receipt PDFs (billing.jobs).
+WORKER_QUEUES = ["celery", NOTIFICATIONS_QUEUE, "scheduling", "billing"]  # /health/ checks each
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "aftercare.heartbeat", "schedule": 30.0},
     "redispatch-messages": {"task": "aftercare.redispatch_messages", "schedule": 60.0},
     "expire-waitlist-offers": {"task": "enrollment.expire_offers", "schedule": 60.0},
+    # Withdrawals to refund; orders and refunds whose gateway notification never came.
+    "billing-reconcile": {
+        "task": "billing.reconcile",
+        "schedule": 60.0,
+        "options": {"queue": "billing"},
+    },
+    # Billing runs whose worker died: resumed from their cursor.
+    "billing-resume-runs": {
+        "task": "billing.resume_runs",
+        "schedule": 60.0,
+        "options": {"queue": "billing"},
+    },
     "purge-stale-sign-up-records": {
         "task": "enrollment.purge_stale_records",
         "schedule": 24 * 3600.0,

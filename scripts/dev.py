@@ -333,7 +333,7 @@ def cmd_run() -> int:
             {
                 "web": [PY, "manage.py", "runserver", WEB_ADDR],
                 "worker": [
-                    *(celery, "-A", "aftercare", "worker", "-Q", "celery,notifications,scheduling"),
+                    *(celery, "-A", "aftercare", "worker", "-Q", "celery,notifications,scheduling,billing"),
                     *("-l", "info", "-c", "2"),
                 ],
                 "beat": [
