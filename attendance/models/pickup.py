@@ -193,7 +193,9 @@ class Handover(models.Model):
         StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
-    tenant_rule = TenantRule(teacher=SESSION_TEACHER)
+    # A school-level safety record: every teacher of the school sees the day's handovers (the
+    # handing teacher is often not the receiving group's, and the duty leader needs them all).
+    tenant_rule = TenantRule()
     objects = TenantQuerySet.as_manager()
 
     class Meta:
@@ -244,7 +246,7 @@ class HandoverChild(models.Model):
     handover = models.ForeignKey(Handover, on_delete=models.CASCADE, related_name="children")
     student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="+")
 
-    tenant_rule = TenantRule(school="handover__school", teacher=f"handover__{SESSION_TEACHER}")
+    tenant_rule = TenantRule(school="handover__school")
     objects = TenantQuerySet.as_manager()
 
     class Meta:

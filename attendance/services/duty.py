@@ -92,6 +92,9 @@ def confirm_clearing(
             _("The school is cleared on the day itself (%(today)s).") % {"today": day_label(today)},
             code="not_today",
         )
+    done = Clearing.objects.filter(school=school, date=day).select_related("confirmed_by").first()
+    if done is not None:
+        raise _already(done)
     sessions = list(day_sessions(school, day))
     state = open_state(sessions)
     local_now = timezone.localtime(now).time()
@@ -135,16 +138,9 @@ def confirm_clearing(
                     confirmed_at=now,
                     note=note,
                 )
-        except IntegrityError as exc:
+        except IntegrityError as exc:  # cleared concurrently
             done = Clearing.objects.select_related("confirmed_by").get(school=school, date=day)
-            raise Conflict(
-                _("%(who)s already cleared the school at %(time)s.")
-                % {
-                    "who": done.confirmed_by,
-                    "time": timezone.localtime(done.confirmed_at).strftime("%H:%M"),
-                },
-                code="already_cleared",
-            ) from exc
+            raise _already(done) from exc
         ClearedGroup.objects.bulk_create(
             ClearedGroup(
                 district_id=school.district_id,
@@ -168,6 +164,17 @@ def confirm_clearing(
             },
         )
     return clearing
+
+
+def _already(done: Clearing) -> Conflict:
+    return Conflict(
+        _("%(who)s already cleared the school at %(time)s.")
+        % {
+            "who": done.confirmed_by,
+            "time": timezone.localtime(done.confirmed_at).strftime("%H:%M"),
+        },
+        code="already_cleared",
+    )
 
 
 @transaction.atomic

@@ -19,7 +19,12 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from aftercare.models import Role, Semester
-from enrollment.models import Application, ApplicationStatus, ServiceAgreement
+from enrollment.models import (
+    Application,
+    ApplicationStatus,
+    CourseRegistration,
+    ServiceAgreement,
+)
 from plans.models import PlanStatus, PlanVersion, SchoolPlan
 from scheduling.models import (
     Assignment,
@@ -35,6 +40,7 @@ from scheduling.models import (
     StaffMember,
 )
 from tests.factories import (
+    CourseFactory,
     DistrictPolicyFactory,
     GuardianshipFactory,
     ParentUserFactory,
@@ -105,6 +111,33 @@ class Daily:
         )
         for student in students:
             GroupMember.objects.filter(plan=self.plan, student=student).update(group=group)
+        return group
+
+    def add_section(self, name: str, students=()) -> CareGroup:
+        """A course section (its members: the course's confirmed seats)."""
+        course = self.course  # the plan's course (parts of a published version are frozen)
+        group = CareGroup.objects.create(
+            district=self.school.district,
+            school=self.school,
+            plan=self.plan,
+            grouping=self.group.grouping,
+            kind=GroupKind.COURSE,
+            name=name,
+            position=CareGroup.objects.filter(plan=self.plan).count(),
+            grades=[3],
+            course=course,
+            lineage=course.lineage,
+        )
+        for student in students:
+            CourseRegistration.objects.create(
+                district=self.school.district,
+                school=self.school,
+                course=course,
+                student=student,
+                application=Application.objects.get(plan=self.plan, student=student),
+                status="confirmed",
+                created_by=self.parents[student.pk],
+            )
         return group
 
     def add_child(self, *, school_class=None, group=None):
@@ -178,9 +211,12 @@ def build_daily(world, key: str = "a1", *, children: int = 5) -> Daily:
         plan=plan,
         number=1,
         policy=policy,
-        status=PlanStatus.PUBLISHED,
-        published_at=at(8, 0, semester.start_date),
     )
+    course = CourseFactory(version=version, name="书法", weekdays=[DAY.weekday()])
+    PlanVersion.objects.filter(pk=version.pk).update(
+        status=PlanStatus.PUBLISHED, published_at=at(8, 0, semester.start_date)
+    )
+    version.refresh_from_db()
     grouping = Grouping.objects.create(
         district=district,
         school=school,
@@ -209,6 +245,7 @@ def build_daily(world, key: str = "a1", *, children: int = 5) -> Daily:
         group=group,
         policy=policy,
     )
+    daily.course = course
     daily.agreement = ServiceAgreement.objects.create(
         district=district, school=school, semester=semester, title="课后服务协议", body="……"
     )
