@@ -176,6 +176,7 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "aftercare.heartbeat", "schedule": 30.0},
     "redispatch-messages": {"task": "aftercare.redispatch_messages", "schedule": 60.0},
     "expire-waitlist-offers": {"task": "enrollment.expire_offers", "schedule": 60.0},
+    "alert-open-groups": {"task": "attendance.alert_open_groups", "schedule": 300.0},
     # Withdrawals to refund; orders and refunds whose gateway notification never came.
     "billing-reconcile": {
         "task": "billing.reconcile",

@@ -12,14 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
-from aftercare.models import MANAGER_ROLES, TEACHER_ROLES, School, SchoolClass
+from aftercare.models import MANAGER_ROLES, TEACHER_ROLES, District, School, SchoolClass
 from aftercare.tenancy import Scope
-from scheduling.models import Assignment, DutyRole, Session, StaffMember
+from scheduling.models import Assignment, CareGroup, DutyRole, Session, StaffMember
 
-from .models import StaffAttendance, StaffStatus
+from .models import Handover, StaffAttendance, StaffStatus
+from .selectors.common import AttendancePolicy
+from .sql import SESSION_FOR_ROLL
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ def sessions_for(scope: Scope):
 
 def annotate_access(qs, user):
     return qs.annotate(
+        _has_handovers=Exists(Handover.objects.filter(session_id=OuterRef("pk"))),
         _assigned=Exists(
             Assignment.objects.filter(
                 group_id=OuterRef("group_id"),
@@ -103,15 +107,74 @@ def access_of(scope: Scope, session: Session) -> SessionAccess:
     )
 
 
-def lookup_session(scope: Scope, public_id, *, related=("group",)) -> tuple[Session, SessionAccess]:
+ROLL_RELATED = ("group", "district", "school", "version__policy")
+
+
+def lookup_session(
+    scope: Scope, public_id, *, related=ROLL_RELATED
+) -> tuple[Session, SessionAccess]:
     """The session with ``public_id`` if the caller may see it (else 404), with their access,
-    in one query."""
+    in one query (with the group, district, school and the plan version's policy, which the
+    roll's audit event and follow-up rules need)."""
     qs = annotate_access(sessions_for(scope), scope.user).select_related(*related)
     try:
         session = qs.get(public_id=public_id)
     except (Session.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
     return session, access_of(scope, session)
+
+
+def lookup_session_for_roll(user, public_id) -> tuple[Session, SessionAccess]:
+    """``lookup_session`` for the roll's hot path: one precompiled query (``sql.py``), the
+    same visibility (another tenant's session, or a group the teacher has nothing to do with:
+    404), no ORM compilation. The session comes with its group, and its district and school
+    as bare instances (ids only)."""
+    with connection.cursor() as cursor:
+        cursor.execute(SESSION_FOR_ROLL, {"user": user.pk, "session": str(public_id)})
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404
+    (
+        pk, district_id, school_id, plan_id, version_id, group_id, day, weekday, start, end,
+        status, cancel_reason, session_public_id, group_name, kind, lineage, group_public_id,
+        policy_id, grace, flag_count, window_days, warnings,
+        assigned, linked, substitute, has_handovers, manager, teacher, official,
+    ) = row  # fmt: skip
+    if not (official or manager or (teacher and (linked or substitute))):
+        raise Http404
+    group = CareGroup(
+        pk=group_id,
+        public_id=group_public_id,
+        district_id=district_id,
+        school_id=school_id,
+        plan_id=plan_id,
+        name=group_name,
+        kind=kind,
+        lineage=lineage,
+    )
+    session = Session(
+        pk=pk,
+        public_id=session_public_id,
+        plan_id=plan_id,
+        version_id=version_id,
+        date=day,
+        weekday=weekday,
+        start_time=start,
+        end_time=end,
+        status=status,
+        cancel_reason=cancel_reason,
+    )
+    session.district = District(pk=district_id)
+    session.school = School(pk=school_id)
+    session.group = group
+    session._has_handovers = has_handovers
+    session._policy_id = policy_id
+    session._attendance_policy = (
+        AttendancePolicy(grace, flag_count, window_days, warnings) if policy_id else None
+    )
+    return session, SessionAccess(
+        assigned=assigned, substitute=substitute, manager=manager, official=official
+    )
 
 
 # --------------------------------------------------------------------------- people

@@ -16,7 +16,13 @@ from aftercare.models import SchoolClass
 from aftercare.tenancy import get_visible_or_404, scope_for
 from scheduling.models import Session, StaffMember
 
-from ..access import is_duty_leader, is_school_staff, lookup_session, sessions_for
+from ..access import (
+    is_duty_leader,
+    is_school_staff,
+    lookup_session,
+    lookup_session_for_roll,
+    sessions_for,
+)
 from ..models import Fault, Handover, HandoverChild, MarkStatus, StaffStatus
 from ..models.roll import TAKEN_STATUSES
 from ..selectors.roll import roll_sheet, sheet_counts, teacher_sessions_on
@@ -203,7 +209,8 @@ class RollView(APIView):
 
     @extend_schema(request=RollIn, responses={200: ROLL_OUT, **ERRORS})
     def post(self, request, session_id):
-        session, access = lookup_session(scope_for(request), session_id)
+        # The hot path: one precompiled lookup (attendance.sql), no scope objects.
+        session, access = lookup_session_for_roll(request.user, session_id)
         data = request.data if hasattr(request.data, "get") else {}
         submission = uuid_field(data, "submission_id")
         marks = roll_services.parse_marks(data.get("marks"))

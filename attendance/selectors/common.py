@@ -22,7 +22,7 @@ from enrollment.models import (
     SeatStatus,
     Student,
 )
-from plans.models import DistrictPolicy
+from plans.models import DistrictPolicy, SchoolPlan
 from plans.selectors import current_policy
 from scheduling.models import GroupKind, GroupMember, Session
 
@@ -99,14 +99,16 @@ def _from_policy(policy: DistrictPolicy | None) -> AttendancePolicy:
 
 def policy_for_session(session: Session) -> AttendancePolicy:
     """The attendance parameters of the policy the session's plan version runs under (the
-    semester's current policy when the version names none; the seeds' defaults without)."""
-    policy_id = (
-        Session.objects.filter(pk=session.pk).values_list("version__policy_id", flat=True).first()
-    )
-    if policy_id is not None:
-        return _from_policy(DistrictPolicy.objects.filter(pk=policy_id).first())
-    semester = session.plan.semester if hasattr(session, "plan") else None
-    return _from_policy(current_policy(semester) if semester is not None else None)
+    semester's current policy when the version names none; the seeds' defaults without).
+    No query when the session was loaded with ``version__policy``."""
+    if hasattr(session, "_policy_id"):  # from the roll's fast lookup (ids only)
+        if session._attendance_policy is not None:
+            return session._attendance_policy
+        return _from_policy(current_policy(SchoolPlan.objects.get(pk=session.plan_id).semester))
+    version = session.version
+    if version.policy_id is not None:
+        return _from_policy(version.policy)
+    return _from_policy(current_policy(session.plan.semester))
 
 
 def policy_for_semester(semester) -> AttendancePolicy:

@@ -2,15 +2,17 @@
 
 What happens in ``submit_roll``, in one short transaction:
 
-1. ``INSERT`` the submission (``ON CONFLICT (district, session, submission_id) DO NOTHING
-   RETURNING``). No row back means the same submission arrived before (a retry, a form posted
-   twice, two deliveries racing: the second waits on the unique index until the first commits):
-   nothing more is written and the roll as it stands is returned (``duplicate``). The same id
-   with other marks is a 409.
-2. Upsert the session's ``RollCall`` (``ON CONFLICT (district, session) DO UPDATE``): its row
-   lock serialises submissions of one session, so the marks read next are current and
-   "newly absent" is exact, while other sessions never wait.
-3. Read the roll (children, approved leave, current marks) in one query; refuse a child who is
+1. One statement: ``INSERT`` the submission (``ON CONFLICT (district, session,
+   submission_id) DO NOTHING RETURNING``) and, only when it was new, upsert the session's
+   ``RollCall`` (``ON CONFLICT (district, session) DO UPDATE``). No row back means the same
+   submission arrived before (a retry, a form posted twice, two deliveries racing: the second
+   waits on the unique index until the first commits): nothing more is written and the roll
+   as it stands is returned (``duplicate``); the same id with other marks is a 409. The roll
+   call's row lock serialises submissions of one session, so the marks read next (a new
+   statement, a new snapshot) are current and "newly absent" is exact, while other sessions
+   never wait.
+3. Read the roll (children, approved leave, current marks, guardians) in one precompiled
+   query (``attendance.sql``); refuse a child who is
    not on it, a ``leave`` without approved leave (the whole submission rolls back: nothing is
    written on any error).
 4. One ``INSERT … SELECT FROM unnest(…) ON CONFLICT (district, session, student) DO UPDATE …
@@ -35,7 +37,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,20 +45,16 @@ from aftercare.audit import record_event
 from aftercare.errors import Conflict, InvalidInput, NotAllowed
 from aftercare.models import User
 from aftercare.tenancy import Scope
-from enrollment.models import Guardianship, Student
-from scheduling.models import Session, SessionStatus
+from scheduling.models import GroupKind, Session, SessionStatus
 
 from ..access import SessionAccess, access_of
 from ..models import (
-    AttendanceMark,
-    LeaveRequest,
-    LeaveStatus,
     MarkStatus,
     RollCall,
     RollSubmission,
 )
 from ..models.roll import TAKEN_STATUSES
-from ..selectors.common import roster_student_ids
+from ..sql import ROLL_CHILDREN
 from .common import clean_text, day_label, inbox
 from .followup import flag_absences
 from .handover import compare_session
@@ -133,22 +130,22 @@ def _digest(marks: list[MarkInput], all_present: bool, reason: str) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-INSERT_SUBMISSION = """
-INSERT INTO attendance_rollsubmission
-    (district_id, school_id, session_id, submission_id, submitted_by_id, received_at, marks,
-     digest, reason)
-VALUES (%(district)s, %(school)s, %(session)s, %(sid)s, %(user)s, %(now)s, %(n)s, %(digest)s,
-        %(reason)s)
-ON CONFLICT (district_id, session_id, submission_id) DO NOTHING
-RETURNING id
-"""
-
-UPSERT_ROLL = """
+SUBMIT = """
+WITH submission AS (
+    INSERT INTO attendance_rollsubmission
+        (district_id, school_id, session_id, submission_id, submitted_by_id, received_at,
+         marks, digest, reason)
+    VALUES (%(district)s, %(school)s, %(session)s, %(sid)s, %(user)s, %(now)s, %(n)s,
+            %(digest)s, %(reason)s)
+    ON CONFLICT (district_id, session_id, submission_id) DO NOTHING
+    RETURNING id
+)
 INSERT INTO attendance_rollcall
     (public_id, district_id, school_id, session_id, group_id, date, taken_by_id,
      first_taken_at, last_submitted_at, submissions)
-VALUES (gen_random_uuid(), %(district)s, %(school)s, %(session)s, %(group)s, %(date)s,
-        %(user)s, %(now)s, %(now)s, 1)
+SELECT gen_random_uuid(), %(district)s, %(school)s, %(session)s, %(group)s, %(date)s,
+       %(user)s, %(now)s, %(now)s, 1
+  FROM submission
 ON CONFLICT (district_id, session_id) DO UPDATE
     SET last_submitted_at = EXCLUDED.last_submitted_at,
         submissions = attendance_rollcall.submissions + 1
@@ -180,27 +177,27 @@ class _Child:
     leave_id: int | None
     status: str | None
     note: str
+    guardians: list
 
 
 def _roll_rows(session: Session) -> dict[uuid.UUID, _Child]:
-    """The children on the roll with their approved leave and current mark (one query)."""
-    leave = LeaveRequest.objects.filter(
-        student_id=OuterRef("pk"),
-        status=LeaveStatus.APPROVED,
-        start_date__lte=session.date,
-        end_date__gte=session.date,
-    ).values("pk")[:1]
-    mark = AttendanceMark.objects.filter(session_id=session.pk, student_id=OuterRef("pk"))
-    rows = (
-        Student.objects.filter(pk__in=roster_student_ids(session))
-        .annotate(
-            leave_pk=Subquery(leave),
-            mark_status=Subquery(mark.values("status")[:1]),
-            mark_note=Subquery(mark.values("note")[:1]),
+    """The children on the roll with their approved leave, current mark and guardians, in one
+    precompiled query (``attendance.sql.ROLL_CHILDREN``)."""
+    group = session.group
+    with connection.cursor() as cursor:
+        cursor.execute(
+            ROLL_CHILDREN,
+            {
+                "plan": session.plan_id,
+                "group": group.pk,
+                "basic": group.kind == GroupKind.BASIC,
+                "lineage": group.lineage,
+                "date": session.date,
+                "session": session.pk,
+            },
         )
-        .values_list("pk", "public_id", "name", "leave_pk", "mark_status", "mark_note")
-    )
-    return {r[1]: _Child(r[0], r[1], r[2], r[3], r[4], r[5] or "") for r in rows}
+        rows = cursor.fetchall()
+    return {r[1]: _Child(r[0], r[1], r[2], r[3], r[4], r[5] or "", list(r[6] or [])) for r in rows}
 
 
 def check_roll_time(session: Session, *, now: datetime, reason: str) -> bool:
@@ -283,14 +280,15 @@ def submit_roll(
         "now": now,
     }
     with transaction.atomic(), connection.cursor() as cursor:
+        # The submission, once, and the roll's row lock (one statement; see the docstring).
         cursor.execute(
-            INSERT_SUBMISSION,
+            SUBMIT,
             {**params, "sid": submission_id, "n": len(marks), "digest": digest, "reason": reason},
         )
-        if cursor.fetchone() is None:
+        row = cursor.fetchone()
+        if row is None:
             return _duplicate(session, submission_id, digest)
-        cursor.execute(UPSERT_ROLL, params)
-        roll_public_id, created = cursor.fetchone()
+        roll_public_id, created = row
         children = _roll_rows(session)
         final = _final_marks(children, marks, all_present, session)
         changes = [
@@ -342,7 +340,7 @@ def submit_roll(
             _tell_guardians(session, newly_absent, no_longer_absent, submission_id)
         if newly_absent:
             flag_absences(session=session, student_ids=[c.pk for c in newly_absent])
-        if changes:
+        if changes and getattr(session, "_has_handovers", True):
             compare_session(session=session, now=now)
     return RollOutcome(
         duplicate=False,
@@ -422,18 +420,12 @@ def _duplicate(session: Session, submission_id, digest: str) -> RollOutcome:
 def _tell_guardians(session, absent, back, submission_id) -> None:
     """Inbox messages to the guardians: an unexcused absence (once per child, session and
     guardian), and a correction when an absence is taken back."""
-    ids = [c.pk for c in absent] + [c.pk for c in back]
-    guardians: dict[int, list[int]] = {}
-    for student_id, user_id in Guardianship.objects.filter(student_id__in=ids).values_list(
-        "student_id", "user_id"
-    ):
-        guardians.setdefault(student_id, []).append(user_id)
     day = day_label(session.date)
     time = timezone.localtime().strftime("%H:%M")
     messages = []
     for child in absent:
         url = reverse("attendance_child", args=[child.public_id])
-        for user_id in guardians.get(child.pk, []):
+        for user_id in child.guardians:
             messages.append(
                 {
                     "district": session.district_id,
@@ -452,7 +444,7 @@ def _tell_guardians(session, absent, back, submission_id) -> None:
             )
     for child in back:
         url = reverse("attendance_child", args=[child.public_id])
-        for user_id in guardians.get(child.pk, []):
+        for user_id in child.guardians:
             messages.append(
                 {
                     "district": session.district_id,

@@ -280,7 +280,7 @@ def handover_form(request, class_id, session_id):
 @login_required
 def staff_record(request, session_id):
     """The duty leader records or corrects a teacher's attendance of a session."""
-    session, access = lookup_session(request.scope, session_id, related=("group", "school"))
+    session, access = lookup_session(request.scope, session_id)
     require(access.can_read or is_duty_leader(request.scope, session.school_id, session.date))
     can_record = is_duty_leader(request.scope, session.school_id, session.date)
     rows = session_staff(session)

@@ -50,7 +50,7 @@ def _session_context(request, session, access, tab):
 
 @login_required
 def roll(request, session_id):
-    session, access = lookup_session(request.scope, session_id, related=("group", "school"))
+    session, access = lookup_session(request.scope, session_id)
     require(access.can_read)
     status = 200
     posted = None
@@ -123,7 +123,7 @@ def roll(request, session_id):
 
 @login_required
 def pickup(request, session_id):
-    session, access = lookup_session(request.scope, session_id, related=("group", "school"))
+    session, access = lookup_session(request.scope, session_id)
     require(access.can_read)
     status = 200
     if request.method == "POST":
@@ -160,7 +160,7 @@ def pickup(request, session_id):
 @require_POST
 @login_required
 def close(request, session_id):
-    session, access = lookup_session(request.scope, session_id, related=("group",))
+    session, access = lookup_session(request.scope, session_id)
     require(access.can_take_roll)
     try:
         pickup_services.close_group(actor=request.user, session=session, access=access)
@@ -176,7 +176,7 @@ def close(request, session_id):
 @login_required
 def staff(request, session_id):
     """Check in and out (the teacher); the duty leader's records are on the duty page."""
-    session, access = lookup_session(request.scope, session_id, related=("group", "school"))
+    session, access = lookup_session(request.scope, session_id)
     require(access.can_read)
     if request.method == "POST":
         action = request.POST.get("action")
