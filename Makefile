@@ -1,6 +1,6 @@
 # The two commands of the README. Both bootstrap first (Debian packages, .venv, pinned deps),
 # idempotently, then start embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set.
-.PHONY: run test bootstrap lint format messages services stop bench-rush
+.PHONY: run test bootstrap lint format messages services stop bench-rush bench-approve
 
 PY := .venv/bin/python
 
@@ -33,3 +33,8 @@ stop:
 # Registration-rush benchmark (see bench/rush.py; takes a few minutes).
 bench-rush: bootstrap
 	@$(PY) scripts/dev.py exec $(PY) bench/rush.py $(BENCH_ARGS)
+
+# Bulk-approval benchmark: 10,000 applications approved in one call (see bench/approve.py;
+# the baseline run of the old bulk_update takes several minutes).
+bench-approve: bootstrap
+	@$(PY) scripts/dev.py exec $(PY) bench/approve.py $(BENCH_ARGS)

@@ -74,29 +74,66 @@ def notify(
     )
 
 
+INSERT_INBOX = """
+INSERT INTO aftercare_outboxmessage
+    (key, channel, district_id, recipient_id, mobile, title, body, url, created_at, attempts,
+     error)
+SELECT m.key, 'inbox', m.district, m.recipient, '', m.title, m.body, m.url, %(now)s, 0, ''
+  FROM unnest(%(keys)s::varchar[], %(districts)s::bigint[], %(recipients)s::bigint[],
+              %(titles)s::varchar[], %(bodies)s::text[], %(urls)s::varchar[])
+       AS m(key, district, recipient, title, body, url)
+ON CONFLICT (key) DO NOTHING
+RETURNING id
+"""
+INSERT_CHUNK = 1000
+
+
 def notify_many(messages: Iterable[dict]) -> int:
-    """Several inbox messages at once (dicts with ``notify``'s arguments): one INSERT and one
-    dispatch per ``BATCH``, however many recipients. Returns the number recorded."""
+    """Several inbox messages at once (dicts with ``notify``'s arguments): one INSERT … SELECT
+    FROM unnest(…) per ``INSERT_CHUNK`` messages (no model instance per row), one dispatch
+    per ``BATCH``, however many recipients. Returns the number recorded."""
     rows = [
-        OutboxMessage(
-            key=m.get("key") or _new_key(),
-            channel=OutboxChannel.INBOX,
-            district=m["district"],
-            recipient=m["recipient"],
-            title=str(m["title"])[:200],
-            body=str(m.get("body", "")),
-            url=m.get("url", "")[:300],
+        (
+            m.get("key") or _new_key(),
+            m["district"].pk,
+            m["recipient"].pk,
+            str(m["title"])[:200],
+            str(m.get("body", "")),
+            (m.get("url") or "")[:300],
+            bool(m.get("key")),
         )
         for m in messages
     ]
     if not rows:
         return 0
-    OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    ids = list(
-        OutboxMessage.objects.filter(
-            key__in=[r.key for r in rows], sent_at__isnull=True, failed_at__isnull=True
-        ).values_list("pk", flat=True)
-    )
+    now = timezone.now()
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), INSERT_CHUNK):
+            chunk = rows[start : start + INSERT_CHUNK]
+            columns = list(zip(*chunk, strict=True))
+            cursor.execute(
+                INSERT_INBOX,
+                {
+                    "now": now,
+                    "keys": list(columns[0]),
+                    "districts": list(columns[1]),
+                    "recipients": list(columns[2]),
+                    "titles": list(columns[3]),
+                    "bodies": list(columns[4]),
+                    "urls": list(columns[5]),
+                },
+            )
+            ids += [row[0] for row in cursor.fetchall()]
+    given = [r[0] for r in rows if r[6]]
+    if given:  # a keyed message recorded before and still pending is dispatched again
+        ids += list(
+            OutboxMessage.objects.filter(
+                key__in=given, sent_at__isnull=True, failed_at__isnull=True
+            )
+            .exclude(pk__in=ids)
+            .values_list("pk", flat=True)
+        )
     _dispatch_on_commit(ids)
     return len(rows)
 

@@ -8,6 +8,9 @@ verification of priority groups (issue 7).
   withdrawal was declined — the closest reading is taken and ``payload.approximate`` is set).
 * ``BindingRequest``: a guardian binding the roster could not confirm, waiting for the school.
 * ``Application.priority_verified`` (+ by, at): only verified groups give priority.
+* Lean indexes on applications and their history: the user columns and the district (first
+  column of the composite indexes) lose their single-column indexes, so a status change
+  rewrites 10 indexes instead of 19 (bulk approval changes thousands of rows at once).
 """
 
 import django.contrib.postgres.fields
@@ -178,6 +181,7 @@ class Migration(migrations.Migration):
                 (
                     "actor",
                     models.ForeignKey(
+                        db_index=False,
                         null=True,
                         on_delete=django.db.models.deletion.PROTECT,
                         related_name="+",
@@ -187,6 +191,7 @@ class Migration(migrations.Migration):
                 (
                     "application",
                     models.ForeignKey(
+                        db_index=False,
                         on_delete=django.db.models.deletion.PROTECT,
                         related_name="transitions",
                         to="enrollment.application",
@@ -195,6 +200,7 @@ class Migration(migrations.Migration):
                 (
                     "district",
                     models.ForeignKey(
+                        db_index=False,
                         on_delete=django.db.models.deletion.PROTECT,
                         related_name="+",
                         to="aftercare.district",
@@ -203,6 +209,7 @@ class Migration(migrations.Migration):
                 (
                     "school",
                     models.ForeignKey(
+                        db_index=False,
                         on_delete=django.db.models.deletion.PROTECT,
                         related_name="+",
                         to="aftercare.school",
@@ -369,6 +376,7 @@ class Migration(migrations.Migration):
             name="priority_verified_by",
             field=models.ForeignKey(
                 blank=True,
+                db_index=False,
                 null=True,
                 on_delete=django.db.models.deletion.PROTECT,
                 related_name="+",
@@ -393,6 +401,99 @@ class Migration(migrations.Migration):
                     _connector="OR",
                 ),
                 name="application_verification_names_staff",
+            ),
+        ),
+        # Lean indexes on applications: bulk approval rewrites thousands of rows at once.
+        migrations.AlterField(
+            model_name="application",
+            name="applied_by",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+        migrations.AlterField(
+            model_name="application",
+            name="approved_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+        migrations.AlterField(
+            model_name="application",
+            name="class_reviewed_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+        migrations.AlterField(
+            model_name="application",
+            name="insurance_confirmed_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+        migrations.AlterField(
+            model_name="application",
+            name="signed_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+        migrations.AlterField(
+            model_name="application",
+            name="withdrawal_approved_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+        migrations.AlterField(
+            model_name="application",
+            name="withdrawal_requested_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+        migrations.AlterField(
+            model_name="application",
+            name="district",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="aftercare.district",
             ),
         ),
     ]

@@ -37,17 +37,22 @@ class ApplicationTransition(models.Model):
     """One step: ``from_status`` → ``to_status`` (equal for steps that keep the status, such
     as signing the agreement), by ``actor`` (None: the system) at ``at``."""
 
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    # Indexed by the two composites below only (a bulk approval inserts thousands of rows).
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", db_index=False)
     application = models.ForeignKey(
-        Application, on_delete=models.PROTECT, related_name="transitions"
+        Application, on_delete=models.PROTECT, related_name="transitions", db_index=False
     )
     event = models.CharField(_("step"), max_length=24, choices=ApplicationEvent.choices)
     from_status = models.CharField(
         max_length=24, choices=ApplicationStatus.choices, blank=True, db_default=""
     )
     to_status = models.CharField(max_length=24, choices=ApplicationStatus.choices)
-    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, related_name="+", db_index=False
+    )
     at = models.DateTimeField(default=timezone.now)
     reason = models.CharField(_("reason"), max_length=200, blank=True, db_default="")
     payload = models.JSONField(default=dict, blank=True, db_default={})

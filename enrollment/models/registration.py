@@ -95,7 +95,13 @@ class ServiceAgreement(models.Model):
 
 class Application(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
+    # Lean indexes: every status change of an application rewrites each of its indexes, and
+    # bulk approval changes thousands at once. The district is the first column of the
+    # composite and unique indexes below; the user columns are never searched (a user is
+    # not deleted while anything points at them).
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="applications")
     semester = models.ForeignKey(Semester, on_delete=models.PROTECT, related_name="+")
     plan = models.ForeignKey(SchoolPlan, on_delete=models.PROTECT, related_name="applications")
@@ -118,7 +124,7 @@ class Application(models.Model):
         blank=True,
     )
     priority_verified_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     priority_verified_at = models.DateTimeField(null=True, blank=True)
     parent_note = models.CharField(_("note to the school"), max_length=200, blank=True)
@@ -129,7 +135,7 @@ class Application(models.Model):
         default=ApplicationStatus.APPLIED,
     )
     # Evidence that participation is voluntary: who asked, when and how.
-    applied_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    applied_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", db_index=False)
     applied_at = models.DateTimeField(default=timezone.now)
     channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.WEB)
     client_ip = models.GenericIPAddressField(null=True, blank=True)
@@ -139,7 +145,7 @@ class Application(models.Model):
     courses_taken = models.PositiveSmallIntegerField(default=0)
     # Class review (班级审核)
     class_reviewed_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     class_reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.CharField(_("review note"), max_length=200, blank=True)
@@ -147,7 +153,7 @@ class Application(models.Model):
     rejection_reason = models.CharField(_("reason"), max_length=200, blank=True)
     # School approval (学校核准) and public listing (公示)
     approved_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     approval_rank = models.PositiveIntegerField(null=True, blank=True)
@@ -157,17 +163,17 @@ class Application(models.Model):
         ServiceAgreement, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     signed_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     signed_at = models.DateTimeField(null=True, blank=True)
     insurance_confirmed_at = models.DateTimeField(null=True, blank=True)
     insurance_confirmed_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     insurance_note = models.CharField(_("insurance policy"), max_length=100, blank=True)
     # Withdrawal (退出)
     withdrawal_requested_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     withdrawal_requested_at = models.DateTimeField(null=True, blank=True)
     withdrawal_reason = models.CharField(_("reason for withdrawal"), max_length=200, blank=True)
@@ -176,7 +182,7 @@ class Application(models.Model):
     withdrawal_effective_date = models.DateField(_("last day of service"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawal_approved_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -25,7 +25,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from aftercare.models import School, Semester
 from aftercare.selectors import count_of
@@ -220,8 +220,8 @@ STEP_STATE = {
     ApplicationEvent.WITHDRAWN: "err",
 }
 PARENT_LABELS = {
-    ApplicationEvent.FLAGGED: _lazy("Class teacher passed it to the school with a note"),
-    ApplicationEvent.ACTIVATED: _lazy("Enrolled: the child may attend"),
+    ApplicationEvent.FLAGGED: gettext_lazy("Class teacher passed it to the school with a note"),
+    ApplicationEvent.ACTIVATED: gettext_lazy("Enrolled: the child may attend"),
 }
 
 

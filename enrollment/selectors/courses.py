@@ -21,7 +21,15 @@ from enrollment.models import (
 )
 from enrollment.services.registration import capacities_for, with_positions
 from plans.checks import current_policy
-from plans.models import Course, PlanStatus, PlanVersion, RegistrationWindow, SchoolPlan, WindowKind
+from plans.models import (
+    Course,
+    PlanStatus,
+    PlanVersion,
+    RegistrationMode,
+    RegistrationWindow,
+    SchoolPlan,
+    WindowKind,
+)
 from plans.services.plans import pick_published
 
 
@@ -80,6 +88,7 @@ class Board:
     policy: object = None
     rows: list[CourseRow] = field(default_factory=list)
     taken: int = 0
+    lottery: bool = False  # a lottery round: each course has a public commitment and result
 
 
 def course_board(*, student: Student, now: datetime) -> Board:
@@ -100,6 +109,7 @@ def course_board(*, student: Student, now: datetime) -> Board:
         )
     )
     board.open_window = next((w for w in board.windows if w.opens_at <= now < w.closes_at), None)
+    board.lottery = any(w.mode == RegistrationMode.LOTTERY for w in board.windows)
     courses = list(board.version.courses.order_by("name"))
     caps = capacities_for(board.version.pk, courses)
     regs = {}

@@ -6,6 +6,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Max
@@ -219,23 +220,30 @@ def _approve_batch(batch: list[Approved], before: dict[int, str], *, actor, now,
     )
 
 
+class _Ref(NamedTuple):
+    """A recipient by id (``notify_many`` needs only the primary key)."""
+
+    pk: int
+
+
 def _tell_approved(plan: SchoolPlan, approved: list[Approved]) -> None:
     """The guardians of each approved child (pointing at the agreement when there is one)
-    and one message per class to its homeroom teacher; recorded now, sent after the commit."""
+    and one message per class to its homeroom teacher; recorded now, sent after the commit.
+    Built without a model instance per row: a bulk approval tells thousands of families."""
     if not approved:
         return
     district = plan.school.district
     agreement = latest_agreement(school_id=plan.school_id, semester_id=plan.semester_id)
-    guardians: dict[int, list[User]] = {}
+    guardians: dict[int, list[_Ref]] = {}
     for student_id, user_id in Guardianship.objects.filter(
         student_id__in=[a.student_id for a in approved]
     ).values_list("student_id", "user_id"):
-        guardians.setdefault(student_id, []).append(User(pk=user_id))
-    agreement_base = reverse("application_agreement", args=[uuid.UUID(int=0)])
-    family_base = reverse("family_applications")
+        guardians.setdefault(student_id, []).append(_Ref(user_id))
     zero = str(uuid.UUID(int=0))
-    with _Inbox() as inbox:
-        body = (
+    agreement_base = reverse("application_agreement", args=[zero])
+    family_base = reverse("family_applications")
+    with _Inbox() as inbox:  # the site's language, recorded when the block ends
+        body = str(
             _(
                 "Next: read and sign the service agreement and confirm the accident "
                 "insurance (学平险)."
@@ -243,16 +251,17 @@ def _tell_approved(plan: SchoolPlan, approved: list[Approved]) -> None:
             if agreement is not None
             else _("The school will publish the service agreement for you to sign.")
         )
-        title = _("%(student)s is approved for after-school service")
+        title = str(_("%(student)s is approved for after-school service"))
         for app in approved:
-            inbox.add(
-                guardians.get(app.student_id, []),
-                district=district,
-                title=title % {"student": app.student.name},
-                body=body,
-                url=agreement_base.replace(zero, str(app.public_id))
+            url = (
+                agreement_base.replace(zero, str(app.public_id))
                 if agreement is not None
-                else f"{family_base}#app-{app.public_id}",
+                else f"{family_base}#app-{app.public_id}"
+            )
+            text = title % {"student": app.student.name}
+            inbox.items.extend(
+                {"recipient": user, "district": district, "title": text, "body": body, "url": url}
+                for user in guardians.get(app.student_id, ())
             )
         _to_homeroom_teachers(inbox, approved, district)
 
