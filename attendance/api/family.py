@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -192,7 +193,7 @@ class HistoryView(APIView):
     """A child's attendance (marks, pickups) and leave history: the guardians and the
     school."""
 
-    @extend_schema(responses={200: serializers.DictField(), **ERRORS})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, **ERRORS})
     def get(self, request, student_id):
         scope = scope_for(request)
         student = get_visible_or_404(Student.objects.all(), scope, public_id=student_id)

@@ -32,6 +32,7 @@ from ..services import pickup as pickup_services
 from ..services import roll as roll_services
 from ..services import staff as staff_services
 from .common import ERRORS, datetime_field, require, uuid_field
+from .schemas import ClosedOut, HandoverOut, PickupOut, StaffChainOut, StaffRecordOut
 
 # --------------------------------------------------------------------------- serializers
 
@@ -245,7 +246,7 @@ class PickupsView(APIView):
     session's end plus the policy's grace it is a late pickup. An unknown person is a 400
     ``unknown_pickup_person``."""
 
-    @extend_schema(request=PickupIn, responses={201: serializers.DictField(), **ERRORS})
+    @extend_schema(request=PickupIn, responses={201: PickupOut, **ERRORS})
     def post(self, request, session_id):
         session, access = lookup_session(scope_for(request), session_id)
         data = request.data if hasattr(request.data, "get") else {}
@@ -274,7 +275,7 @@ class CloseView(APIView):
     """Close the group: every child marked present has left (409 ``children_left`` names
     those who have not)."""
 
-    @extend_schema(request=None, responses={200: serializers.DictField(), **ERRORS})
+    @extend_schema(request=None, responses={200: ClosedOut, **ERRORS})
     def post(self, request, session_id):
         session, access = lookup_session(scope_for(request), session_id)
         roll = pickup_services.close_group(actor=request.user, session=session, access=access)
@@ -312,7 +313,7 @@ class SessionHandoversView(APIView):
     """Handovers into a session (交接). POST hands children over from a class (after the last
     period) or from an earlier group of the day; compared with the roll at once."""
 
-    @extend_schema(responses={200: serializers.ListField(), **ERRORS})
+    @extend_schema(responses={200: HandoverOut(many=True), **ERRORS})
     def get(self, request, session_id):
         session, access = lookup_session(scope_for(request), session_id)
         require(access.can_read or is_school_staff(scope_for(request), session.school_id))
@@ -325,7 +326,7 @@ class SessionHandoversView(APIView):
             ]
         )
 
-    @extend_schema(request=HandoverIn, responses={201: serializers.DictField(), **ERRORS})
+    @extend_schema(request=HandoverIn, responses={201: HandoverOut, **ERRORS})
     def post(self, request, session_id):
         scope = scope_for(request)
         # Any teacher of the school hands over (the last-period teacher is often not the
@@ -379,7 +380,7 @@ class SessionHandoversView(APIView):
 class HandoverView(APIView):
     """A handover: its state (``mismatch`` stays open until resolved)."""
 
-    @extend_schema(responses={200: serializers.DictField(), **ERRORS})
+    @extend_schema(responses={200: HandoverOut, **ERRORS})
     def get(self, request, handover_id):
         scope = scope_for(request)
         h = get_visible_or_404(
@@ -407,7 +408,7 @@ class HandoverResolveView(APIView):
     """The duty leader resolves a mismatch with a note and whom (if anyone) it is
     attributed to."""
 
-    @extend_schema(request=ResolveIn, responses={200: serializers.DictField(), **ERRORS})
+    @extend_schema(request=ResolveIn, responses={200: HandoverOut, **ERRORS})
     def post(self, request, handover_id):
         scope = scope_for(request)
         h = get_visible_or_404(Handover.objects.all(), scope, public_id=handover_id)
@@ -458,7 +459,7 @@ class SessionStaffView(APIView):
     check in/out (the caller) or a duty leader's record — a correction when a record exists
     (a new row; nothing is ever changed)."""
 
-    @extend_schema(responses={200: serializers.ListField(), **ERRORS})
+    @extend_schema(responses={200: StaffChainOut(many=True), **ERRORS})
     def get(self, request, session_id):
         scope = scope_for(request)
         session, access = lookup_session(scope, session_id)
@@ -475,7 +476,7 @@ class SessionStaffView(APIView):
             ]
         )
 
-    @extend_schema(request=StaffIn, responses={201: serializers.DictField(), **ERRORS})
+    @extend_schema(request=StaffIn, responses={201: StaffRecordOut, **ERRORS})
     def post(self, request, session_id):
         scope = scope_for(request)
         session = (

@@ -18,9 +18,9 @@ from rest_framework.views import APIView
 from aftercare.errors import InvalidInput
 from aftercare.models import School, SchoolClass, Semester
 from aftercare.tenancy import get_visible_or_404, scope_for
-from scheduling.models import CareGroup, Session
+from scheduling.models import CareGroup, Session, StaffMember
 
-from ..access import is_duty_leader, is_homeroom_teacher, is_manager, is_school_staff
+from ..access import is_homeroom_teacher, is_manager, is_school_staff
 from ..models import FollowUp, WeeklyRecord
 from ..selectors.duty import day_board
 from ..selectors.followup import follow_ups_for
@@ -31,6 +31,7 @@ from ..services import followup as followup_services
 from ..services import records as record_services
 from .common import ERRORS, date_field, require, uuid_field
 from .roll import handover_data
+from .schemas import ArchivedOut, CreatedOut, FollowUpOut, StaffMonthOut
 
 
 def _school(request, school_id) -> School:
@@ -43,7 +44,7 @@ class DayView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("date", OpenApiTypes.DATE, required=False)],
-        responses={200: serializers.DictField(), **ERRORS},
+        responses={200: OpenApiTypes.OBJECT, **ERRORS},
     )
     def get(self, request, school_id):
         school = _school(request, school_id)
@@ -107,7 +108,7 @@ class ClearingIn(serializers.Serializer):
 class ClearingView(APIView):
     """The duty leader confirms today's clearing (清校): every group empty."""
 
-    @extend_schema(request=ClearingIn, responses={201: serializers.DictField(), **ERRORS})
+    @extend_schema(request=ClearingIn, responses={201: CreatedOut, **ERRORS})
     def post(self, request, school_id):
         school = _school(request, school_id)
         data = request.data if hasattr(request.data, "get") else {}
@@ -137,7 +138,7 @@ class PatrolIn(serializers.Serializer):
 class PatrolsView(APIView):
     """The duty leader records a patrol round (巡查)."""
 
-    @extend_schema(request=PatrolIn, responses={201: serializers.DictField(), **ERRORS})
+    @extend_schema(request=PatrolIn, responses={201: CreatedOut, **ERRORS})
     def post(self, request, school_id):
         school = _school(request, school_id)
         data = request.data if hasattr(request.data, "get") else {}
@@ -178,7 +179,7 @@ class FollowUpsView(APIView):
     """Open follow-up flags (repeated unexcused absence or late pickup) of the caller's
     classes (homeroom teacher) or schools (managers)."""
 
-    @extend_schema(responses={200: serializers.ListField()})
+    @extend_schema(responses={200: FollowUpOut(many=True)})
     def get(self, request):
         return Response([followup_data(f) for f in follow_ups_for(scope=scope_for(request))])
 
@@ -196,7 +197,7 @@ class FollowUpActionView(APIView):
 
     action = "warn"
 
-    @extend_schema(request=FollowUpActionIn, responses={200: serializers.DictField(), **ERRORS})
+    @extend_schema(request=FollowUpActionIn, responses={200: OpenApiTypes.OBJECT, **ERRORS})
     def post(self, request, followup_id):
         flag = get_visible_or_404(
             FollowUp.objects.select_related("student__school_class"),
@@ -293,7 +294,7 @@ class ArchiveIn(serializers.Serializer):
 class WeeklyArchiveView(APIView):
     """Archive a semester's weekly records of the school (managers): read-only afterwards."""
 
-    @extend_schema(request=ArchiveIn, responses={200: serializers.DictField(), **ERRORS})
+    @extend_schema(request=ArchiveIn, responses={200: ArchivedOut, **ERRORS})
     def post(self, request, school_id):
         school = _school(request, school_id)
         data = request.data if hasattr(request.data, "get") else {}
@@ -315,7 +316,7 @@ class StaffMonthView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("month", str, description="YYYY-MM", required=True)],
-        responses={200: serializers.ListField(), **ERRORS},
+        responses={200: StaffMonthOut(many=True), **ERRORS},
     )
     def get(self, request, school_id):
         school = _school(request, school_id)
@@ -326,8 +327,6 @@ class StaffMonthView(APIView):
             date(year, month, 1)
         except ValueError as exc:
             raise InvalidInput(fields={"month": [_("Give the month as YYYY-MM.")]}) from exc
-        from scheduling.models import StaffMember
-
         figures = staff_month(school=school, year=year, month=month)
         staff = {s.pk: s for s in StaffMember.objects.filter(pk__in=figures)}
         return Response(
@@ -407,6 +406,3 @@ class ExportView(APIView):
         )
         response["Content-Disposition"] = content_disposition_header(True, name)
         return response
-
-
-__all__ = ["is_duty_leader"]
