@@ -13,6 +13,9 @@ from .models.leave import NOTE_MAX
 class DateInput(forms.DateInput):
     input_type = "date"
 
+    def __init__(self, attrs=None, format="%Y-%m-%d"):
+        super().__init__(attrs, format)
+
 
 class TimeInput(forms.TimeInput):
     input_type = "time"

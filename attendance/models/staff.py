@@ -18,6 +18,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftercare.models import District, School, User
 from aftercare.tenancy import TenantQuerySet, TenantRule
@@ -25,7 +26,7 @@ from scheduling.models import Session, StaffMember
 
 
 class StaffStatus(models.TextChoices):
-    PRESENT = "present", _("Present")
+    PRESENT = "present", pgettext_lazy("staff attendance", "Present")
     MISSED = "missed", _("Missed session (空堂)")
     SUBSTITUTED = "substituted", _("Substituted (替班)")
 

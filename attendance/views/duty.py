@@ -92,6 +92,9 @@ def board(request, school_id):
             status = err.status
     for s in data.sessions:
         s.posted_note = request.POST.get(f"note-{s.public_id}", "")
+    now = timezone.localtime().time()
+    running = [s.end_time for s in data.sessions if s.is_open and s.end_time > now]
+    clear_after = max(running) if running else None
     return render(
         request,
         "attendance/duty.html",
@@ -102,6 +105,7 @@ def board(request, school_id):
             "is_today": day == timezone.localdate(),
             "is_duty": is_duty,
             "patrol_form": patrol_form,
+            "clear_after": clear_after,
             "nav": f"duty-{school.pk}",
         },
         status=status,

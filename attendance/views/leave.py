@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -62,6 +63,7 @@ def family_leave(request):
         {
             "form": form,
             "leaves": leave_for_family(scope=request.scope, user=request.user)[:60],
+            "today": timezone.localdate(),
             "nav": "family-leave",
         },
         status=status,

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from aftercare.errors import DomainError
@@ -110,9 +111,9 @@ def roll(request, session_id):
         counts=sheet_counts(rows),
         submission_id=uuid.uuid4(),
         statuses=[
-            (MarkStatus.PRESENT, _("Present"), _("P")),
-            (MarkStatus.LATE, _("Late"), _("L")),
-            (MarkStatus.ABSENT, _("Absent"), _("A")),
+            (MarkStatus.PRESENT, _("Present"), pgettext("roll button", "P")),
+            (MarkStatus.LATE, _("Late"), pgettext("roll button", "L")),
+            (MarkStatus.ABSENT, _("Absent"), pgettext("roll button", "A")),
         ],
         after_day=session.date < timezone.localdate(),
         reason=reason,

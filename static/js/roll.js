@@ -62,7 +62,7 @@
       counts[checked ? status : "unmarked"] += 1;
     });
     Object.keys(counts).forEach(function (k) {
-      var el = form.querySelector("[data-count=" + k + "]");
+      var el = document.querySelector("[data-count=" + k + "]");
       if (el) el.textContent = counts[k];
     });
   }
@@ -115,7 +115,7 @@
         if (idField) idField.value = uuid4();
         var c = res.body.counts || {};
         show("ok", form.dataset.msgSaved + " " + ["present", "late", "absent", "leave"].map(function (k) {
-          var label = form.querySelector(".c-" + k);
+          var label = document.querySelector(".c-" + k);
           return label ? label.firstChild.textContent.trim() + " " + (c[k] || 0) : "";
         }).join(" · "));
       } else if (res.status >= 500) {
