@@ -1,6 +1,6 @@
 # The two commands of the README. Both bootstrap first (Debian packages, .venv, pinned deps),
 # idempotently, then start embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set.
-.PHONY: run test bootstrap lint format messages services stop bench-rush bench-approve
+.PHONY: run test bootstrap lint format messages services stop bench-rush bench-approve bench-roll
 
 PY := .venv/bin/python
 
@@ -38,3 +38,7 @@ bench-rush: bootstrap
 # the baseline run of the old bulk_update takes several minutes).
 bench-approve: bootstrap
 	@$(PY) scripts/dev.py exec $(PY) bench/approve.py $(BENCH_ARGS)
+
+# Roll-call benchmark: 50 teachers × 40 children through gunicorn (see bench/attendance.py).
+bench-roll: bootstrap
+	@$(PY) scripts/dev.py exec $(PY) bench/attendance.py $(BENCH_ARGS)
