@@ -209,6 +209,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "aftercare.api_conf.exception_handler",
+    # JSON that cannot 500 (aftercare/parsers.py); forms and uploads as DRF's defaults.
+    "DEFAULT_PARSER_CLASSES": [
+        "aftercare.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_RATES": {"login": "10/min"},
     # Throttles take the client address from aftercare.net (aftercare.throttling); a stock
     # DRF throttle then still never believes X-Forwarded-For.

@@ -38,3 +38,5 @@ if os.environ.get("TEST_DB_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DB_NAME"]}  # noqa: F405
 LANGUAGE_CODE = "zh-hans"
 WHITENOISE_AUTOREFRESH = True  # serve from the finders; no collectstatic needed in tests
+# Eager tasks would log every delivery at INFO; keep test output to what matters.
+LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}  # noqa: F405

@@ -72,6 +72,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "aftercare.errors_views.bad_request"
 handler404 = "aftercare.errors_views.not_found"
 handler500 = "aftercare.errors_views.server_error"
 handler403 = "aftercare.errors_views.forbidden"

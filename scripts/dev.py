@@ -333,7 +333,8 @@ def cmd_run() -> int:
             {
                 "web": [PY, "manage.py", "runserver", WEB_ADDR],
                 "worker": [
-                    *(celery, "-A", "aftercare", "worker", "-Q", "celery,notifications,scheduling,billing"),
+                    *(celery, "-A", "aftercare", "worker"),
+                    *("-Q", "celery,notifications,scheduling,billing"),
                     *("-l", "info", "-c", "2"),
                 ],
                 "beat": [
@@ -351,13 +352,23 @@ def cmd_run() -> int:
         )
 
 
+def pytest_command(pytest_args: list[str]) -> list[str]:
+    """pytest in parallel: one process per core (``TEST_WORKERS`` overrides; 0 runs serially),
+    each with its own test database (pytest-django suffixes it per worker) and its own cache
+    keys (settings_test). Tests that share a real Celery worker stay on one process
+    (``xdist_group``). The slowest 15 tests are printed at the end."""
+    workers = os.environ.get("TEST_WORKERS", "auto")
+    parallel = [] if workers == "0" else ["-n", workers, "--dist", "loadgroup"]
+    return [PY, "-m", "pytest", *parallel, "--durations=15", *pytest_args]
+
+
 def cmd_test(pytest_args: list[str]) -> int:
     steps = [
         [str(VENV_BIN / "ruff"), "check", "."],
         [str(VENV_BIN / "ruff"), "format", "--check", "."],
         [PY, "manage.py", "makemigrations", "--check", "--dry-run"],
         [PY, "scripts/check_messages.py"],
-        [PY, "-m", "pytest", *pytest_args],
+        pytest_command(pytest_args),
     ]
     with Services() as env:
         for step in steps:

@@ -9,11 +9,12 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from aftercare.api_base import ERROR_RESPONSES, ScopedViewSetMixin
 from aftercare.models import School, Semester
+from aftercare.parsers import JSONParser  # never a 500 on a malformed body
 from aftercare.tenancy import get_visible_or_404
 from billing import receipts
 from billing.api import serializers as s
