@@ -1,6 +1,6 @@
 # The two commands of the README. Both bootstrap first (Debian packages, .venv, pinned deps),
 # idempotently, then start embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set.
-.PHONY: run test bootstrap lint format messages services stop bench-rush bench-approve bench-roll
+.PHONY: run test bootstrap lint format messages services stop bench-rush bench-approve bench-roll bench-billing
 
 PY := .venv/bin/python
 
@@ -33,6 +33,11 @@ stop:
 # Registration-rush benchmark (see bench/rush.py; takes a few minutes).
 bench-rush: bootstrap
 	@$(PY) scripts/dev.py exec $(PY) bench/rush.py $(BENCH_ARGS)
+
+# Billing benchmarks: a district's semester billing (100,000 students) against a per-student
+# ORM loop, and 1,000 payment notifications × 5 through gunicorn (bench/billing.py).
+bench-billing: bootstrap
+	@$(PY) scripts/dev.py exec $(PY) bench/billing.py $(BENCH_ARGS)
 
 # Bulk-approval benchmark: 10,000 applications approved in one call (see bench/approve.py;
 # the baseline run of the old bulk_update takes several minutes).

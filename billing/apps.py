@@ -9,8 +9,11 @@ class BillingConfig(AppConfig):
     def ready(self):
         from aftercare import registry
         from aftercare.audit import register_actions
-        from billing import demo
+        from billing import demo, tasks
         from billing.views import home
+
+        # Registered in every process (web included), so billing.jobs can send them by name.
+        assert tasks.run_billing.name == "billing.run_billing"
 
         registry.register_nav(40, home.nav)
         registry.register_home_section("family", 5, home.family_fees)

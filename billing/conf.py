@@ -4,6 +4,8 @@ BILLING_OPENS_DAYS_BEFORE   billing may start this many days before the semester
                             (no cross-term prepayment: never earlier, never for a semester
                             that has ended)                                    default 14
 BILLING_BATCH_SIZE          applications per billing transaction                default 2000
+BILLING_BATCH_PAUSE         seconds to pause between batches (spare a busy database) default 0
+BILLING_QUEUE               the Celery queue of billing's tasks                  default billing
 BILLING_GATEWAY             the payment gateway in use: "sandbox" or "wechat"
 BILLING_SANDBOX             "1" enables the sandbox cashier (development and tests only;
                             production settings force it off)
@@ -35,6 +37,14 @@ def opens_days_before() -> int:
 
 def batch_size() -> int:
     return int(_get("BILLING_BATCH_SIZE", 2000))
+
+
+def batch_pause() -> float:
+    return float(_get("BILLING_BATCH_PAUSE", 0))
+
+
+def queue() -> str:
+    return str(_get("BILLING_QUEUE", "billing"))
 
 
 def sandbox_enabled() -> bool:

@@ -13,26 +13,15 @@ from django.db import transaction
 from kombu.exceptions import OperationalError
 
 from aftercare.celery import app as celery_app
+from billing import conf
 
 logger = logging.getLogger("billing.jobs")
-
-QUEUES = {
-    "billing.run_billing": "billing",
-    "billing.run_settlement": "billing",
-    "billing.send_fee_notices": "billing",
-    "billing.resume_runs": "billing",
-    "billing.open_order": "billing",
-    "billing.close_order": "billing",
-    "billing.render_receipt": "billing",
-    "billing.send_refund": "billing",
-    "billing.reconcile": "billing",
-}
 
 
 def send_now(name: str, *args) -> None:
     try:
         # By name through the app's registry (autodiscovered): honours eager mode in tests.
-        celery_app.tasks[name].apply_async(args=list(args), queue=QUEUES.get(name, "billing"))
+        celery_app.tasks[name].apply_async(args=list(args), queue=conf.queue())
     except (OperationalError, OSError):  # the beat sweepers pick the work up later
         logger.warning("broker unavailable: %s%r left to the sweeper", name, args)
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -243,22 +244,29 @@ def apply_payment(*, gateway_name: str, state: OrderState) -> Outcome:
     if not state.transaction_id:
         raise NotificationRejected("transaction", "no transaction id")
     with transaction.atomic():
-        invoice = Invoice.objects.select_for_update().get(pk=order.invoice_id)
-        existing = Payment.objects.filter(order=order).first()
+        invoice = (
+            Invoice.objects.select_for_update(of=("self",))
+            .select_related("student", "district", "school")
+            .get(pk=order.invoice_id)
+        )
+        # One query answers both "this order was paid" and "this transaction paid another".
+        existing = (
+            Payment.objects.filter(
+                Q(order=order) | Q(gateway=gateway_name, transaction_id=state.transaction_id)
+            )
+            .order_by("pk")
+            .first()
+        )
         if existing is not None:
-            if existing.transaction_id != state.transaction_id:
-                raise NotificationRejected(
-                    "transaction", "the order was already paid by another transaction"
-                )
-            return Outcome("duplicate", existing)
-        if Payment.objects.filter(
-            gateway=gateway_name, transaction_id=state.transaction_id
-        ).exists():
-            raise NotificationRejected("transaction", "transaction already used for another order")
+            if existing.order_id == order.pk and existing.transaction_id == state.transaction_id:
+                return Outcome("duplicate", existing)
+            raise NotificationRejected(
+                "transaction", "the order or the transaction was already paid otherwise"
+            )
         paid_at = state.paid_at or timezone.now()
         payment = Payment.objects.create(
-            district_id=order.district_id,
-            school_id=order.school_id,
+            district=order.district,
+            school=order.school,
             invoice=invoice,
             order=order,
             gateway=gateway_name,

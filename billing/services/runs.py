@@ -35,6 +35,7 @@ left before the first run are not billed (in the family's favour; documented lim
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from datetime import datetime, timedelta
 
@@ -268,6 +269,8 @@ def process_run(*, run_id: int, batch_size: int | None = None, max_batches: int 
             return locked
         if max_batches is not None and batches >= max_batches:
             return locked
+        if pause := conf.batch_pause():
+            time.sleep(pause)
 
 
 def _bill_batch(run: BillingRun, table: FeeTable, batch_size: int) -> bool:

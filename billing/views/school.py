@@ -17,7 +17,8 @@ from django.views.decorators.http import require_POST
 
 from aftercare.audit import record_event
 from aftercare.errors import DomainError
-from aftercare.models import DISTRICT_ROLES, School, Semester
+from aftercare.models import School, Semester
+from aftercare.roles import OFFICIAL_ROLES
 from aftercare.tenancy import get_visible_or_404
 from aftercare.views.core import current_district, roles_required
 from billing import receipts, selectors
@@ -220,7 +221,7 @@ def school_ledger(request, school_id):
     )
 
 
-@roles_required(*DISTRICT_ROLES)
+@roles_required(*OFFICIAL_ROLES)
 def district_billing(request):
     district = current_district(request)
     by_school = ledger.balances_by_school(district_id=district.pk)
