@@ -13,6 +13,8 @@ T = {
     "Only district officials, principals and school administrators see the calendar.": (
         "只有区教育局工作人员、校长和学校管理员可以查看校历。"
     ),
-    "Only principals and school administrators have a school.": "只有校长和学校管理员有所属学校页面。",
+    "Only principals and school administrators have a school.": (
+        "只有校长和学校管理员有所属学校页面。"
+    ),
 }
 PLURAL = {}
