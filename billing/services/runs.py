@@ -53,7 +53,7 @@ from aftercare.errors import Conflict, NotAllowed
 from aftercare.models import School, Semester, User
 from aftercare.notifications import notify_many
 from aftercare.tenancy import Scope
-from billing import conf
+from billing import conf, jobs
 from billing.fees import FeeTable, Line
 from billing.models import (
     BillingRun,
@@ -206,9 +206,7 @@ def start_billing(
         obj=run,
         payload={"semester": semester.name, "participants": total, "version": version.number},
     )
-    from billing import tasks
-
-    transaction.on_commit(lambda: tasks.run_billing.delay(run.pk))
+    jobs.later("billing.run_billing", run.pk)
     return run
 
 
@@ -249,9 +247,7 @@ def process_run(*, run_id: int, batch_size: int | None = None, max_batches: int 
                         "amount": fmt(locked.amount_fen),
                     },
                 )
-                from billing import tasks
-
-                transaction.on_commit(lambda: tasks.send_fee_notices.delay(run_id))
+                jobs.later("billing.send_fee_notices", run_id)
             locked.save(
                 update_fields=[
                     "status",
