@@ -244,6 +244,15 @@ SPECTACULAR_SETTINGS = {
         "SessionStatusEnum": "scheduling.models.sessions.SessionStatus",
         "WeekdayEnum": "aftercare.models.core.WEEKDAYS",
         "RegisterOutcomeEnum": ["confirmed", "waitlisted", "entered"],
+        "AttendanceMarkStatusEnum": "attendance.models.roll.MarkStatus",
+        "LeaveStatusEnum": "attendance.models.leave.LeaveStatus",
+        "LeaveReasonEnum": "attendance.models.leave.LeaveReason",
+        "PickupRelationEnum": "attendance.models.pickup.PickupRelation",
+        "HandoverStatusEnum": "attendance.models.pickup.HandoverStatus",
+        "HandoverFaultEnum": "attendance.models.pickup.Fault",
+        "StaffAttendanceStatusEnum": "attendance.models.staff.StaffStatus",
+        "StaffAttendanceSourceEnum": "attendance.models.staff.StaffAttendanceSource",
+        "FollowUpKindEnum": "attendance.models.followup.FollowUpKind",
     },
 }
 

@@ -39,7 +39,7 @@ from .schemas import ClosedOut, HandoverOut, PickupOut, StaffChainOut, StaffReco
 
 class MarkIn(serializers.Serializer):
     student = serializers.UUIDField()
-    status = serializers.ChoiceField(choices=[*TAKEN_STATUSES, MarkStatus.LEAVE])
+    status = serializers.ChoiceField(choices=MarkStatus.choices)
     note = serializers.CharField(required=False, allow_blank=True, max_length=100)
 
 

@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from ..models import FollowUpKind, HandoverStatus, StaffAttendanceSource, StaffStatus
+
 
 class HandoverOut(serializers.Serializer):
     id = serializers.UUIDField()
@@ -10,7 +12,7 @@ class HandoverOut(serializers.Serializer):
     from_class = serializers.UUIDField(allow_null=True)
     from_session = serializers.UUIDField(allow_null=True)
     count = serializers.IntegerField()
-    status = serializers.ChoiceField(choices=["pending", "matched", "mismatch", "resolved"])
+    status = serializers.ChoiceField(choices=HandoverStatus.choices)
     missing = serializers.IntegerField(help_text="handed over, not marked present")
     extra = serializers.IntegerField(help_text="marked present, not handed over")
     handed_at = serializers.DateTimeField()
@@ -36,14 +38,14 @@ class ClosedOut(serializers.Serializer):
 class StaffRecordOut(serializers.Serializer):
     id = serializers.UUIDField()
     staff = serializers.UUIDField()
-    status = serializers.ChoiceField(choices=["present", "missed", "substituted"])
+    status = serializers.ChoiceField(choices=StaffStatus.choices)
     checked_in_at = serializers.DateTimeField(allow_null=True)
     checked_out_at = serializers.DateTimeField(allow_null=True)
     minutes_late = serializers.IntegerField()
     minutes_early = serializers.IntegerField()
     substitute = serializers.UUIDField(allow_null=True)
     note = serializers.CharField()
-    source = serializers.ChoiceField(choices=["check_in", "check_out", "recorded", "correction"])
+    source = serializers.ChoiceField(choices=StaffAttendanceSource.choices)
     recorded_by = serializers.CharField()
     recorded_at = serializers.DateTimeField()
     supersedes = serializers.UUIDField(allow_null=True)
@@ -61,7 +63,7 @@ class FollowUpOut(serializers.Serializer):
     student = serializers.UUIDField()
     name = serializers.CharField()
     class_name = serializers.CharField()
-    kind = serializers.ChoiceField(choices=["absences", "late_pickups"])
+    kind = serializers.ChoiceField(choices=FollowUpKind.choices)
     count = serializers.IntegerField()
     window_days = serializers.IntegerField()
     opened_at = serializers.DateTimeField()

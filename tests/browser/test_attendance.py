@@ -21,6 +21,14 @@ from tests.factories import PASSWORD
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture(autouse=True)
+def patient():
+    """The whole suite runs on two busy cores: give each step more than the default 5 s."""
+    expect.set_options(timeout=20_000)
+    yield
+    expect.set_options(timeout=5_000)
+
+
 @pytest.fixture
 def frozen(monkeypatch):
     """Four in the afternoon of ``DAY`` for the app (the live server runs in this process)."""
@@ -102,7 +110,7 @@ def test_homeroom_teacher_takes_the_roll_of_40_on_a_phone(bworld, frozen, log_in
     assert statuses(daily.today)[other.pk] == MarkStatus.PRESENT
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    expect(page.locator("[data-sync]")).to_have_class("sync ok", timeout=10000)
+    expect(page.locator("[data-sync]")).to_have_class("sync ok")
     assert statuses(daily.today)[other.pk] == MarkStatus.ABSENT
     assert page.evaluate(f"localStorage.getItem('aftercare:roll:{daily.today.public_id}')") is None
 
