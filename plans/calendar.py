@@ -37,6 +37,14 @@ Fees over a range (``from_date``/``until`` inclusive; None = the semester's edge
   not attended, ``RefundBasis.MONTHS``).
 - A course: its fee per 课时 × the 课时 of its slots in range. Exact.
 Money is ``Decimal`` quantized to 0.01 with ROUND_HALF_UP (``yuan``).
+
+The rules that apply (issue 16): a calendar built with ``rules`` (``plan_calendar`` passes the
+policy's, for the plan's school) answers ``rules(grade, service_class)`` — the school's
+category, the grade's stage and the class of service resolved (``plans.effective``) — and
+``basic_fee_limit``/``course_fee_limit``: the most those rules allow for the slots in a range
+(the smallest of cap per 课时 × 课时, per hour × hours, per month × months and per semester,
+the semester cap shared by sessions with the same cumulative rounding as the fee). Billing
+may compare a fee with it; the plan check reports every cap a fee exceeds.
 """
 
 from __future__ import annotations
@@ -49,6 +57,7 @@ from itertools import accumulate
 
 from aftercare.calendar import SchoolDay
 from aftercare.calendar import school_days as load_school_days
+from plans.effective import EffectiveRules, policy_rules
 from plans.selectors import current_policy
 
 __all__ = [
@@ -156,6 +165,8 @@ class PlanCalendar:
         courses: list,
         fee_unit: str,
         fee_amount: Decimal,
+        basic_service_class: str = "supervision",
+        rules=None,
     ):
         if lesson_minutes < 1:
             raise ValueError("lesson_minutes must be positive")
@@ -167,6 +178,8 @@ class PlanCalendar:
         self._regular = [p for p in periods if p.valid_from is None]
         self._seasonal = [p for p in periods if p.valid_from is not None]
         self._courses = {c.pk: c for c in courses}
+        self.basic_service_class = basic_service_class or "supervision"
+        self._rules = rules  # (grade, service_class) -> EffectiveRules, or None
         self._grades: dict[int, _Series] = {}
         self._course_series: dict[int, _Series] = {}
 
@@ -313,12 +326,93 @@ class PlanCalendar:
         fee = self._course(course_id).fee_per_lesson or Decimal(0)
         return yuan(fee * self.course_totals(course_id, from_date=from_date, until=until).lessons)
 
+    # ----------------------------------------------------------------- rules
+
+    def rules(self, grade: int, service_class: str | None = None) -> EffectiveRules | None:
+        """The rules for a student of ``grade`` at the plan's school in ``service_class``
+        (default: the class the plan's basic care declares); None without rules."""
+        if self._rules is None:
+            return None
+        return self._rules(grade, service_class or self.basic_service_class)
+
+    @staticmethod
+    def _limit(series: _Series, lo: int, hi: int, caps) -> Decimal | None:
+        per_lesson, per_hour, per_month, per_semester = caps
+        limits = []
+        if per_lesson is not None:
+            limits.append(yuan(per_lesson * (series.cum_lessons[hi] - series.cum_lessons[lo])))
+        if per_hour is not None:
+            limits.append(
+                yuan(per_hour * series.cum_minutes[hi] / 60)
+                - yuan(per_hour * series.cum_minutes[lo] / 60)
+            )
+        if per_month is not None:
+            months = {(d.year, d.month) for d in series.dates[lo:hi]}
+            limits.append(yuan(per_month * len(months)))
+        if per_semester is not None and series.slots:
+            n = len(series.slots)
+            limits.append(yuan(per_semester * hi / n) - yuan(per_semester * lo / n))
+        return min(limits) if limits else None
+
+    def basic_fee_limit(
+        self, grade: int, *, from_date: date | None = None, until: date | None = None
+    ) -> Decimal | None:
+        """The most the rules allow for the grade's basic care in the range (None: no cap or
+        no rules; 0 where basic care must be free)."""
+        rules = self.rules(grade)
+        if rules is None:
+            return None
+        if rules.basic_care_must_be_free:
+            return yuan(0)
+        series = self._grade_series(grade)
+        lo, hi = series.bounds(from_date, until)
+        return self._limit(
+            series,
+            lo,
+            hi,
+            (
+                rules.basic_cap_per_lesson,
+                rules.basic_cap_per_hour,
+                rules.basic_cap_per_month,
+                rules.basic_cap_per_semester,
+            ),
+        )
+
+    def course_fee_limit(
+        self,
+        course_id: int,
+        grade: int,
+        *,
+        from_date: date | None = None,
+        until: date | None = None,
+    ) -> Decimal | None:
+        """The most the extended-course rules for a student of ``grade`` allow for the
+        course's sessions in the range (None: no cap or no rules)."""
+        rules = self.rules(grade, "extended")
+        if rules is None:
+            return None
+        series = self._course_slots(course_id)
+        lo, hi = series.bounds(from_date, until)
+        return self._limit(
+            series,
+            lo,
+            hi,
+            (
+                rules.extended_cap_per_lesson,
+                rules.extended_cap_per_hour,
+                rules.extended_cap_per_month,
+                rules.extended_cap_per_semester,
+            ),
+        )
+
 
 def build_calendar(
-    *, version, periods, courses, lesson_minutes: int, days: list[SchoolDay]
+    *, version, periods, courses, lesson_minutes: int, days: list[SchoolDay], rules=None
 ) -> PlanCalendar:
-    """The calendar of ``version`` (its ``basic_fee_unit`` and ``basic_fee_amount`` are read)
-    with these periods and courses over ``days``. Pure: no database access."""
+    """The calendar of ``version`` (its ``basic_fee_unit``, ``basic_fee_amount`` and
+    ``basic_service_class`` are read) with these periods and courses over ``days``; ``rules``
+    (optional) maps (grade, service class) to the ``EffectiveRules`` of the plan's school.
+    Pure: no database access."""
     return PlanCalendar(
         days=list(days),
         lesson_minutes=lesson_minutes,
@@ -326,23 +420,34 @@ def build_calendar(
         courses=list(courses),
         fee_unit=version.basic_fee_unit,
         fee_amount=version.basic_fee_amount,
+        basic_service_class=getattr(version, "basic_service_class", "supervision"),
+        rules=rules,
     )
 
 
 def plan_calendar(version, *, policy=None, school_days=None) -> PlanCalendar:
     """Load and build the calendar of ``version``: its periods and courses (a prefetch is
     used when there is one), the lesson length of ``policy`` (default: the semester's current
-    policy; 40 minutes when there is none) and the school days of the plan's semester at its
-    school (``aftercare.calendar.school_days``) unless ``school_days`` is given."""
+    policy; 40 minutes when there is none), the rules of the policy for the plan's school
+    (categories and overrides, ``plans.effective``) and the school days of the plan's semester
+    at its school (``aftercare.calendar.school_days``) unless ``school_days`` is given."""
     plan = version.plan
     if policy is None:
         policy = current_policy(plan.semester)
     if school_days is None:
         school_days = load_school_days(plan.semester, plan.school)
+    rules = None
+    if policy is not None:
+        resolver, school_id = policy_rules(policy), plan.school_id
+
+        def rules(grade, service_class):
+            return resolver.for_school(school_id, grade, service_class)
+
     return build_calendar(
         version=version,
         periods=version.periods.all(),
         courses=version.courses.all(),
         lesson_minutes=policy.lesson_minutes if policy else DEFAULT_LESSON_MINUTES,
         days=school_days,
+        rules=rules,
     )

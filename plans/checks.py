@@ -9,6 +9,12 @@ Every count and fee comes from the plan calendar (``plans.calendar``), the compu
 session generation, billing and refunds use too; this module only compares them with the
 policy. ``check_plan`` is the pure entry point (everything loaded), ``evaluate`` the loader.
 
+Caps, times and limits come from the rules that apply to the school, the stage of each grade
+and the class of service (``plans.effective``): basic care is checked in the class the plan
+declares (``basic_service_class``), courses as extended courses. When the school is in a
+category, each such violation starts with the category and stage (「乡镇小学 基础托管每学期收费
+410.00 元（…），超过区政策上限 390.00 元」) and carries it in ``scope``.
+
 Violations of kind ``policy`` break a district rule; kind ``incomplete`` means the plan lacks
 something it needs before review. Both block submission.
 """
@@ -34,12 +40,14 @@ from plans.calendar import (
     minutes_between,
     yuan,
 )
+from plans.effective import EffectiveRules, PolicyRules, policy_rules
 from plans.models import (
     Course,
     DistrictPolicy,
     FeeUnit,
     PlanVersion,
     PolicySeason,
+    ServiceClass,
     ServicePeriod,
     WindowKind,
 )
@@ -75,6 +83,7 @@ class Violation:
     field: str | None = None
     value: str = ""
     limit: str = ""
+    scope: str = ""  # the school category and stage whose rule this is (乡镇小学), or ""
 
     def as_dict(self) -> dict:
         return {
@@ -86,6 +95,7 @@ class Violation:
             "message": self.message,
             "value": self.value,
             "limit": self.limit,
+            "scope": self.scope,
         }
 
 
@@ -94,6 +104,7 @@ class CapCheck:
     label: str
     value: Decimal
     limit: Decimal
+    scope: str = ""  # category and stage of the rule (乡镇小学), "" for the district default
 
     @property
     def exceeded(self) -> bool:
@@ -109,6 +120,8 @@ class GradeFigures:
     months: int = 0
     fee: Decimal = Decimal("0.00")
     caps: list[CapCheck] = field(default_factory=list)
+    max_lessons_a_day: int = 0
+    rules_label: str = ""  # whose rules apply: 乡镇小学, or the district default
 
     @property
     def label(self) -> str:
@@ -142,6 +155,7 @@ class CourseFigures:
 class Figures:
     school_days: int = 0
     months: int = 0
+    category: str | None = None  # the school's category name; None: the district default
     grades: list[GradeFigures] = field(default_factory=list)
     courses: list[CourseFigures] = field(default_factory=list)
 
@@ -189,9 +203,14 @@ class _Checker:
         courses: list[Course],
         windows: list,
         calendar: PlanCalendar,
+        rules: PolicyRules | None = None,
+        school_id: int | None = None,
     ):
         self.version = version
         self.policy = policy
+        self.policy_rules = rules
+        self.school_id = school_id
+        self.basic_class = getattr(version, "basic_service_class", "") or ServiceClass.SUPERVISION
         self.semester = semester
         self.school_grades = sorted(set(school_grades))
         self.periods = periods
@@ -204,35 +223,56 @@ class _Checker:
 
     # ----------------------------------------------------------------- helpers
 
-    def add(self, code, section, message, **kw) -> None:
-        self.out.append(Violation(code=code, section=section, message=message, **kw))
+    def add(self, code, section, message, *, rules: EffectiveRules | None = None, **kw) -> None:
+        """Record a violation; with ``rules`` of a category, the message starts with it."""
+        scope = rules.label if rules is not None else ""
+        if scope:
+            message = f"{scope} {message}"
+        self.out.append(Violation(code=code, section=section, message=message, scope=scope, **kw))
 
-    def cap_for(self, day) -> tuple[time, str]:
+    def rules(self, grade: int, service_class: str) -> EffectiveRules:
+        return self.policy_rules.for_school(self.school_id, grade, service_class)
+
+    def rule_groups(self, grades, service_class: str) -> list[tuple[EffectiveRules, list[int]]]:
+        """The grades grouped by the rules that apply to them (one group per category and
+        stage); grades outside 1–9 or none at all fall back to the school's first grade."""
+        groups: dict[int, tuple[EffectiveRules, list[int]]] = {}
+        for grade in sorted(set(grades)) or self.school_grades[:1] or [1]:
+            rules = self.rules(grade, service_class)
+            groups.setdefault(id(rules), (rules, []))[1].append(grade)
+        return list(groups.values())
+
+    def cap_for(self, day, rules: EffectiveRules) -> tuple[time, str]:
         for season in self.seasons:
             if season.contains(day):
                 return season.latest_end_time, season.name
-        return self.policy.latest_end_time, ""
+        return rules.latest_end_time, ""
 
-    def check_end_times(self, section, item_id, label, end_time, dates: list[date]) -> None:
-        """One violation per distinct limit that ``end_time`` exceeds on ``dates``."""
+    def check_end_times(
+        self, section, item_id, label, end_time, dates: list[date], grades, service_class
+    ) -> None:
+        """One violation per distinct limit (and category scope) that ``end_time`` exceeds
+        on ``dates``: seasons replace the regular limit on their dates."""
         if self.policy is None:
             return
-        reported: set[time] = set()
-        for day in dates:
-            cap, season = self.cap_for(day)
-            if end_time > cap and cap not in reported:
-                reported.add(cap)
-                where = f"{label}（{season}）" if season else label
-                self.add(
-                    "end_time_after_limit",
-                    section,
-                    _("%(where)s end time %(value)s is later than the district limit %(limit)s")
-                    % {"where": where, "value": hhmm(end_time), "limit": hhmm(cap)},
-                    item_id=item_id,
-                    field="end_time",
-                    value=hhmm(end_time),
-                    limit=hhmm(cap),
-                )
+        for rules, _grades in self.rule_groups(grades, service_class):
+            reported: set[time] = set()
+            for day in dates:
+                cap, season = self.cap_for(day, rules)
+                if end_time > cap and cap not in reported:
+                    reported.add(cap)
+                    where = f"{label}（{season}）" if season else label
+                    self.add(
+                        "end_time_after_limit",
+                        section,
+                        _("%(where)s end time %(value)s is later than the district limit %(limit)s")
+                        % {"where": where, "value": hhmm(end_time), "limit": hhmm(cap)},
+                        rules=rules,
+                        item_id=item_id,
+                        field="end_time",
+                        value=hhmm(end_time),
+                        limit=hhmm(cap),
+                    )
 
     def check_weekdays(self, section, item_id, label, weekdays) -> None:
         if self.policy is None:
@@ -254,6 +294,9 @@ class _Checker:
 
     def run(self) -> Evaluation:
         figures = Figures(school_days=len(self.days), months=self.calendar.months)
+        if self.policy_rules is not None:
+            category = self.policy_rules.category_of(self.school_id)
+            figures.category = category.name if category else None
         if self.policy is None:
             self.add(
                 "no_policy",
@@ -312,7 +355,9 @@ class _Checker:
                     item_id=p.pk,
                     field="weekdays",
                 )
-            self.check_end_times("periods", p.pk, label, p.end_time, days)
+            self.check_end_times(
+                "periods", p.pk, label, p.end_time, days, p.grades, self.basic_class
+            )
             if p.is_seasonal and not (
                 self.semester.start_date <= p.valid_from <= self.semester.end_date
                 or self.semester.start_date <= p.valid_until <= self.semester.end_date
@@ -384,11 +429,10 @@ class _Checker:
                     field="weekdays",
                     value=days,
                 )
-            if (
-                policy.min_minutes_per_day
-                and shortest is not None
-                and shortest < policy.min_minutes_per_day
-            ):
+            rules = self.rules(grade, self.basic_class)
+            fig.rules_label = rules.display_label
+            minimum = rules.min_minutes_per_day
+            if minimum and shortest is not None and shortest < minimum:
                 self.add(
                     "too_short",
                     "periods",
@@ -396,15 +440,46 @@ class _Checker:
                         "%(grade)s: %(value)s minutes of service a day is less than the "
                         "district minimum of %(limit)s minutes"
                     )
-                    % {"grade": label, "value": shortest, "limit": policy.min_minutes_per_day},
+                    % {"grade": label, "value": shortest, "limit": minimum},
+                    rules=rules,
                     value=str(shortest),
-                    limit=str(policy.min_minutes_per_day),
+                    limit=str(minimum),
                 )
+            fig.max_lessons_a_day = max(
+                (sum(s.lessons for s in slots) for slots in served.values()), default=0
+            )
             fig.fee = calendar.basic_fee(grade)
-            fig.caps = self.basic_caps(fig)
+            fig.caps = self.basic_caps(fig, rules)
             out.append(fig)
+        self.check_daily_lessons(out)
         self.check_basic_fee(out)
         return out
+
+    def check_daily_lessons(self, grades: list[GradeFigures]) -> None:
+        """课时 of basic care per student per day against the daily limit, grades with the
+        same rule and the same excess reported together."""
+        over: dict[tuple, list[int]] = defaultdict(list)
+        rules_by_id = {}
+        for fig in grades:
+            rules = self.rules(fig.grade, self.basic_class)
+            limit = rules.max_lessons_per_day
+            if limit and fig.max_lessons_a_day > limit:
+                rules_by_id[id(rules)] = rules
+                over[(id(rules), fig.max_lessons_a_day, limit)].append(fig.grade)
+        for (rules_id, value, limit), found in over.items():
+            self.add(
+                "lessons_per_day_over_limit",
+                "periods",
+                _(
+                    "%(grades)s: %(value)s lessons (课时) of basic care a day, more than the "
+                    "district limit of %(limit)s a day"
+                )
+                % {"grades": grades_label(found), "value": value, "limit": limit},
+                rules=rules_by_id[rules_id],
+                field="end_time",
+                value=str(value),
+                limit=str(limit),
+            )
 
     @staticmethod
     def _caps(fee, lessons, minutes, months, per_lesson, per_hour, per_month, per_semester):
@@ -419,34 +494,43 @@ class _Checker:
             caps.append(CapCheck(_("per semester"), yuan(fee), per_semester))
         return caps
 
-    def basic_caps(self, fig: GradeFigures) -> list[CapCheck]:
-        p = self.policy
-        return self._caps(
+    def basic_caps(self, fig: GradeFigures, rules: EffectiveRules) -> list[CapCheck]:
+        caps = self._caps(
             fig.fee,
             fig.lessons,
             fig.minutes,
             fig.months,
-            p.basic_cap_per_lesson,
-            p.basic_cap_per_hour,
-            p.basic_cap_per_month,
-            p.basic_cap_per_semester,
+            rules.basic_cap_per_lesson,
+            rules.basic_cap_per_hour,
+            rules.basic_cap_per_month,
+            rules.basic_cap_per_semester,
         )
+        for cap in caps:
+            cap.scope = rules.label
+        return caps
 
     def check_basic_fee(self, grades: list[GradeFigures]) -> None:
-        v, p = self.version, self.policy
-        if p.basic_care_must_be_free and v.basic_fee_unit != FeeUnit.FREE:
-            self.add(
-                "basic_must_be_free",
-                "general",
-                _(
-                    "Basic care must be free under the district policy; the plan charges "
-                    "%(value)s yuan %(unit)s"
+        v = self.version
+        free_groups = [
+            rules
+            for rules, _grades in self.rule_groups(self.school_grades, self.basic_class)
+            if rules.basic_care_must_be_free
+        ]
+        if free_groups and v.basic_fee_unit != FeeUnit.FREE:
+            for rules in free_groups:
+                self.add(
+                    "basic_must_be_free",
+                    "general",
+                    _(
+                        "Basic care must be free under the district policy; the plan charges "
+                        "%(value)s yuan %(unit)s"
+                    )
+                    % {"value": yuan(v.basic_fee_amount), "unit": v.get_basic_fee_unit_display()},
+                    rules=rules,
+                    field="basic_fee_unit",
+                    value=str(yuan(v.basic_fee_amount)),
+                    limit="0",
                 )
-                % {"value": yuan(v.basic_fee_amount), "unit": v.get_basic_fee_unit_display()},
-                field="basic_fee_unit",
-                value=str(yuan(v.basic_fee_amount)),
-                limit="0",
-            )
             return
         if v.basic_fee_unit != FeeUnit.FREE and not v.basic_fee_amount:
             self.add(
@@ -456,12 +540,15 @@ class _Checker:
                 kind="incomplete",
                 field="basic_fee_amount",
             )
-        exceeded: dict[str, list[tuple[CapCheck, int]]] = defaultdict(list)
+        exceeded: dict[tuple, list[tuple[CapCheck, int]]] = defaultdict(list)
+        scopes = {}
         for fig in grades:
+            rules = self.rules(fig.grade, self.basic_class)
             for cap in fig.caps:
                 if cap.exceeded:
-                    exceeded[str(cap.label)].append((cap, fig.grade))
-        for unit, items in exceeded.items():
+                    exceeded[(id(rules), str(cap.label))].append((cap, fig.grade))
+                    scopes[id(rules)] = rules
+        for (rules_id, unit), items in exceeded.items():
             worst = max(items, key=lambda item: item[0].value)[0]
             self.add(
                 "basic_fee_over_cap",
@@ -476,6 +563,7 @@ class _Checker:
                     "grades": grades_label(g for _cap, g in items),
                     "limit": worst.limit,
                 },
+                rules=scopes[rules_id],
                 field="basic_fee_amount",
                 value=str(worst.value),
                 limit=str(worst.limit),
@@ -502,7 +590,6 @@ class _Checker:
             )
 
     def check_courses(self) -> list[CourseFigures]:
-        p = self.policy
         out = []
         for c in self.courses:
             label = _("Course “%(name)s”") % {"name": c.name}
@@ -516,55 +603,76 @@ class _Checker:
                 fee=self.calendar.course_fee(c.pk),
             )
             days = [s.date for s in self.calendar.course_slots(c.pk)]
-            fig.caps = self._caps(
-                fig.fee,
-                totals.lessons,
-                totals.minutes,
-                totals.months,
-                p.extended_cap_per_lesson,
-                p.extended_cap_per_hour,
-                p.extended_cap_per_month,
-                p.extended_cap_per_semester,
-            )
+            valid_grades = [g for g in c.grades if g in self.school_grades]
+            groups = self.rule_groups(valid_grades, ServiceClass.EXTENDED)
             out.append(fig)
-            for cap in fig.caps:
-                if cap.exceeded:
+            for rules, _grades in groups:
+                caps = self._caps(
+                    fig.fee,
+                    totals.lessons,
+                    totals.minutes,
+                    totals.months,
+                    rules.extended_cap_per_lesson,
+                    rules.extended_cap_per_hour,
+                    rules.extended_cap_per_month,
+                    rules.extended_cap_per_semester,
+                )
+                for cap in caps:
+                    cap.scope = rules.label
+                fig.caps += caps
+                for cap in caps:
+                    if cap.exceeded:
+                        self.add(
+                            "course_fee_over_cap",
+                            "courses",
+                            _(
+                                "%(course)s fee %(unit)s %(value)s yuan exceeds the district "
+                                "cap of %(limit)s yuan"
+                            )
+                            % {
+                                "course": label,
+                                "unit": cap.label,
+                                "value": cap.value,
+                                "limit": cap.limit,
+                            },
+                            rules=rules,
+                            item_id=c.pk,
+                            field="fee_per_lesson",
+                            value=str(cap.value),
+                            limit=str(cap.limit),
+                        )
+                minimum = rules.min_extended_course_size
+                if minimum is not None and c.min_size < minimum:
                     self.add(
-                        "course_fee_over_cap",
+                        "course_min_size_below_policy",
                         "courses",
                         _(
-                            "%(course)s fee %(unit)s %(value)s yuan exceeds the district cap "
-                            "of %(limit)s yuan"
+                            "%(course)s minimum size %(value)s is below the district minimum "
+                            "of %(limit)s"
                         )
-                        % {
-                            "course": label,
-                            "unit": cap.label,
-                            "value": cap.value,
-                            "limit": cap.limit,
-                        },
+                        % {"course": label, "value": c.min_size, "limit": minimum},
+                        rules=rules,
                         item_id=c.pk,
-                        field="fee_per_lesson",
-                        value=str(cap.value),
-                        limit=str(cap.limit),
+                        field="min_size",
+                        value=str(c.min_size),
+                        limit=str(minimum),
                     )
-            if c.min_size < p.min_extended_course_size:
-                self.add(
-                    "course_min_size_below_policy",
-                    "courses",
-                    _(
-                        "%(course)s minimum size %(value)s is below the district minimum of "
-                        "%(limit)s"
+                daily = rules.max_lessons_per_day
+                if daily and fig.lessons_per_session > daily:
+                    self.add(
+                        "lessons_per_day_over_limit",
+                        "courses",
+                        _(
+                            "%(course)s: %(value)s lessons (课时) a session, more than the "
+                            "district limit of %(limit)s a day"
+                        )
+                        % {"course": label, "value": fig.lessons_per_session, "limit": daily},
+                        rules=rules,
+                        item_id=c.pk,
+                        field="end_time",
+                        value=str(fig.lessons_per_session),
+                        limit=str(daily),
                     )
-                    % {
-                        "course": label,
-                        "value": c.min_size,
-                        "limit": p.min_extended_course_size,
-                    },
-                    item_id=c.pk,
-                    field="min_size",
-                    value=str(c.min_size),
-                    limit=str(p.min_extended_course_size),
-                )
             if c.capacity < c.min_size:
                 self.add(
                     "course_capacity_below_min",
@@ -607,7 +715,9 @@ class _Checker:
                     item_id=c.pk,
                     field="weekdays",
                 )
-            self.check_end_times("courses", c.pk, label, c.end_time, days)
+            self.check_end_times(
+                "courses", c.pk, label, c.end_time, days, valid_grades, ServiceClass.EXTENDED
+            )
         return out
 
     def check_windows(self) -> None:
@@ -723,14 +833,22 @@ def check_plan(
     courses: list[Course],
     windows: list,
     days: list[SchoolDay],
+    rules: PolicyRules | None = None,
+    school_id: int | None = None,
 ) -> Evaluation:
-    """Violations and figures from loaded inputs (pure: no database access)."""
+    """Violations and figures from loaded inputs (pure: no database access). ``rules`` are
+    the policy's categories and overrides (``plans.effective.PolicyRules``; None: the
+    policy's own fields for every school) and ``school_id`` the school they are looked up
+    for."""
+    if rules is None and policy is not None:
+        rules = PolicyRules.build(policy=policy, categories=[], assignments=[], overrides=[])
     calendar = build_calendar(
         version=version,
         periods=periods,
         courses=courses,
         lesson_minutes=policy.lesson_minutes if policy else DEFAULT_LESSON_MINUTES,
         days=days,
+        rules=(lambda g, c: rules.for_school(school_id, g, c)) if rules is not None else None,
     )
     return _Checker(
         version=version,
@@ -742,6 +860,8 @@ def check_plan(
         courses=courses,
         windows=windows,
         calendar=calendar,
+        rules=rules,
+        school_id=school_id,
     ).run()
 
 
@@ -764,6 +884,8 @@ def evaluate(
         courses=list(version.courses.all()),
         windows=list(version.windows.all()),
         days=school_days(plan.semester, plan.school),
+        rules=policy_rules(policy) if policy is not None else None,
+        school_id=plan.school_id,
     )
 
 

@@ -4,9 +4,22 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftercare.models import GRADE_NAMES, WEEKDAYS
-from plans.models import DistrictPolicy, FeeUnit, PlanVersion, RegistrationMode, WindowKind
+from plans.effective import format_value, parse_value
+from plans.models import (
+    CEILING_RULES,
+    RULE_GROUPS,
+    DistrictPolicy,
+    FeeUnit,
+    PlanVersion,
+    RegistrationMode,
+    ServiceScope,
+    Stage,
+    WindowKind,
+    rule_label,
+)
 from plans.presets import PRESETS
 
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -55,6 +68,7 @@ POLICY_GROUPS = [
             "evening_study_allowed",
             "evening_latest_end_time",
             "evening_max_minutes",
+            "max_lessons_per_day",
         ],
     ),
     (
@@ -197,11 +211,12 @@ ExemptionFormSet = forms.formset_factory(ExemptionForm, extra=1, can_delete=True
 
 
 def formset_rows(formset) -> list[dict]:
-    """The cleaned rows of a valid formset, without the deleted and the empty extra ones."""
+    """The cleaned rows of a valid formset, without the deleted and the empty extra ones (an
+    override row without a rule is empty)."""
     return [
         {k: v for k, v in f.cleaned_data.items() if k != "DELETE"}
         for f in formset.forms
-        if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        if f.cleaned_data and not f.cleaned_data.get("DELETE") and f.cleaned_data.get("rule", True)
     ]
 
 
@@ -306,3 +321,119 @@ class ReviewForm(forms.Form):
     comment = forms.CharField(
         label=_("Comment to the school"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+# --------------------------------------------------------------------------- school categories
+
+
+class CategoryForm(forms.Form):
+    name = forms.CharField(
+        label=pgettext_lazy("category", "name"),
+        max_length=40,
+        help_text=_(
+            "In Chinese, e.g. 县城, 乡镇, 农村, 民办: the stage (小学/初中) is added by the rules."
+        ),
+    )
+    description = forms.CharField(label=_("description"), max_length=200, required=False)
+
+
+def rule_choices():
+    return [("", "—")] + [
+        (str(title), [(name, rule_label(name)) for name in names]) for title, names in RULE_GROUPS
+    ]
+
+
+class OverrideForm(forms.Form):
+    """One rule's value for a category (or a district default) in a stage and class."""
+
+    rule = forms.ChoiceField(label=_("rule"), choices=rule_choices, required=False)
+    stage = forms.ChoiceField(label=_("stage"), choices=Stage.choices, initial=Stage.ALL)
+    service_class = forms.ChoiceField(
+        label=_("class of service"), choices=ServiceScope.choices, initial=ServiceScope.ALL
+    )
+    value = forms.CharField(
+        label=_("value"),
+        max_length=16,
+        required=False,
+        help_text=_("3.50 (yuan), 2, 17:30, true or false; empty: no cap."),
+    )
+
+    def __init__(self, *args, ceilings=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ceilings = ceilings or {}
+
+    def clean(self):
+        data = super().clean()
+        rule, text = data.get("rule"), (data.get("value") or "").strip()
+        if not rule:
+            return data
+        try:
+            value = parse_value(rule, text)
+        except ValueError:
+            self.add_error(
+                "value",
+                _("%(value)s is not a valid value for %(rule)s.")
+                % {"value": text, "rule": rule_label(rule)},
+            )
+            return data
+        limit = self.ceilings.get(rule)
+        if value is not None and limit is not None and value > limit:
+            self.add_error(
+                "value",
+                _("%(value)s is above the provincial ceiling of %(limit)s.")
+                % {"value": text, "limit": format_value(rule, limit)},
+            )
+        data["value"] = format_value(rule, value)
+        return data
+
+
+OverrideFormSet = forms.formset_factory(OverrideForm, extra=2, can_delete=True)
+
+
+class AssignmentForm(forms.Form):
+    """The category of every school of the district (empty: the district default)."""
+
+    def __init__(self, *args, schools, categories, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", _("District default (no category)"))] + [
+            (c.code, c.name) for c in categories
+        ]
+        for school in schools:
+            self.fields[f"school_{school.pk}"] = forms.ChoiceField(
+                label=school.name, choices=choices, required=False
+            )
+        self.schools = list(schools)
+
+    def assignments(self) -> dict[int, str | None]:
+        return {
+            school.pk: self.cleaned_data.get(f"school_{school.pk}") or None
+            for school in self.schools
+        }
+
+
+class CeilingForm(forms.Form):
+    """Provincial ceilings: no district default or category may exceed them."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for rule in CEILING_RULES:
+            self.fields[rule] = forms.CharField(
+                label=rule_label(rule), max_length=16, required=False
+            )
+
+    def clean(self):
+        data = super().clean()
+        for rule in CEILING_RULES:
+            text = (data.get(rule) or "").strip()
+            try:
+                data[rule] = format_value(rule, parse_value(rule, text))
+            except ValueError:
+                self.add_error(
+                    rule,
+                    _("%(value)s is not a valid value for %(rule)s.")
+                    % {"value": text, "rule": rule_label(rule)},
+                )
+        return data
+
+    def ceilings(self) -> dict[str, str]:
+        return {rule: self.cleaned_data[rule] for rule in CEILING_RULES if self.cleaned_data[rule]}

@@ -1,6 +1,8 @@
 """Named rule sets reproducing the seeds' plans (../shared/seeds), so a district starts from a
 real policy and adjusts it. Each preset is a dict of DistrictPolicy field values plus
-``seasons``; the source document is named in ``source``.
+``seasons``; the source document is named in ``source``. Tiered presets also carry school
+``categories`` and rule ``overrides`` (``plans.models.categories``); schools are assigned to
+the categories afterwards (a restart keeps the assignments whose category code it still has).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ COMMON = {
     "evening_study_allowed": False,
     "evening_latest_end_time": None,
     "evening_max_minutes": None,
+    "max_lessons_per_day": None,
     "lesson_minutes": 40,
     "basic_care_must_be_free": False,
     "basic_cap_per_lesson": None,
@@ -69,12 +72,25 @@ COMMON = {
     "extended_withdraw_mid_semester": False,
     "complaint_hotline": "",
     "prohibitions": TEN_PROHIBITIONS,
+    "rule_ceilings": {},
     "seasons": [],
+    "categories": [],
+    "overrides": [],
 }
 
 
 def _preset(**values) -> dict:
     return {**COMMON, **values}
+
+
+def _o(category, rule, value, stage="all", service_class="all") -> dict:
+    return {
+        "category": category,
+        "stage": stage,
+        "service_class": service_class,
+        "rule": rule,
+        "value": value,
+    }
 
 
 PRESETS: dict[str, dict] = {
@@ -147,7 +163,71 @@ PRESETS: dict[str, dict] = {
     ),
 }
 
-PRESET_META_KEYS = ("label", "source", "seasons")
+PRESETS["county_tiers"] = _preset(
+    label=_(
+        "County tiers: 县城 / 乡镇 / 农村 × 小学 / 初中 caps per lesson and per semester, "
+        "2 lessons a day"
+    ),
+    source=(
+        "县级课后服务收费标准（分类分档）, as summarized in DOMAIN.md §9: urban schools "
+        "2.5 元/课时 and at most 400 元 a semester, rural 2 元 and 320 元; a provincial "
+        "ceiling of 3.5 元/课时 for non-rural schools; at most 2 课时 per student per day. "
+        "The 乡镇 tier (2.3 元, 390 元) and the 初中 tiers are set between those figures in "
+        "the same shape; check them against the county's own document."
+    ),
+    basic_cap_per_lesson=Decimal("2.50"),
+    basic_cap_per_semester=Decimal("400.00"),
+    extended_cap_per_lesson=Decimal("20.00"),
+    max_lessons_per_day=2,
+    rule_ceilings={"basic_cap_per_lesson": "3.50"},
+    categories=[
+        {"code": "xiancheng", "name": "县城", "description": "县城区学校"},
+        {"code": "xiangzhen", "name": "乡镇", "description": "乡镇中心学校"},
+        {
+            "code": "nongcun",
+            "name": "农村",
+            "description": "村小、教学点（含农村营养改善计划学校）",
+        },
+    ],
+    overrides=[
+        _o(None, "basic_cap_per_lesson", "3.00", stage="junior"),
+        _o(None, "basic_cap_per_semester", "480.00", stage="junior"),
+        _o("xiangzhen", "basic_cap_per_lesson", "2.30", stage="primary"),
+        _o("xiangzhen", "basic_cap_per_semester", "390.00", stage="primary"),
+        _o("xiangzhen", "basic_cap_per_lesson", "2.80", stage="junior"),
+        _o("xiangzhen", "basic_cap_per_semester", "450.00", stage="junior"),
+        _o("nongcun", "basic_cap_per_lesson", "2.00"),
+        _o("nongcun", "basic_cap_per_semester", "320.00"),
+        _o("nongcun", "basic_cap_per_lesson", "2.50", stage="junior"),
+        _o("nongcun", "basic_cap_per_semester", "400.00", stage="junior"),
+    ],
+)
+PRESETS["city_tiers"] = _preset(
+    label=_(
+        "City tiers: monthly caps for basic supervision and for basic care with activities, "
+        "urban and rural"
+    ),
+    source=(
+        "市级课后服务收费标准（城区 / 农村，基础托管 / 基础托管+特色活动）, as summarized in "
+        "DOMAIN.md §2 and §9: basic care at 40 元 a month (160 元 for four months), separate "
+        "caps for basic supervision and for basic care with activities, rural below urban. "
+        "The activities cap (60 元) and the rural caps (30 元 and 45 元, service until 17:30) "
+        "are set in that shape; check them against the city's own document."
+    ),
+    basic_cap_per_month=Decimal("40.00"),
+    categories=[
+        {"code": "chengqu", "name": "城区", "description": "城区公办学校"},
+        {"code": "nongcun", "name": "农村", "description": "农村学校"},
+    ],
+    overrides=[
+        _o(None, "basic_cap_per_month", "60.00", service_class="activities"),
+        _o("nongcun", "basic_cap_per_month", "30.00", service_class="supervision"),
+        _o("nongcun", "basic_cap_per_month", "45.00", service_class="activities"),
+        _o("nongcun", "latest_end_time", "17:30"),
+    ],
+)
+
+PRESET_META_KEYS = ("label", "source", "seasons", "categories", "overrides")
 
 
 def preset_choices() -> list[tuple[str, str]]:
@@ -161,4 +241,11 @@ def preset_fields(key: str) -> tuple[dict, list[dict]]:
     fields["service_weekdays"] = list(fields["service_weekdays"])
     fields["exemptions"] = [dict(e) for e in fields["exemptions"]]
     fields["prohibitions"] = list(fields["prohibitions"])
+    fields["rule_ceilings"] = dict(fields["rule_ceilings"])
     return fields, [dict(s) for s in preset["seasons"]]
+
+
+def preset_tiers(key: str) -> tuple[list[dict], list[dict]]:
+    """The school categories and rule overrides of a preset (empty for the untiered ones)."""
+    preset = PRESETS[key]
+    return [dict(c) for c in preset["categories"]], [dict(o) for o in preset["overrides"]]

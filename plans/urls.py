@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from plans.views import categories as category_views
 from plans.views import plans as plan_views
 from plans.views import policy as policy_views
 from plans.views import public as public_views
@@ -13,6 +14,21 @@ urlpatterns = [
         "semesters/<uuid:semester_id>/policy/edit/",
         policy_views.policy_edit,
         name="policy_edit",
+    ),
+    path(
+        "semesters/<uuid:semester_id>/policy/categories/",
+        category_views.policy_categories,
+        name="policy_categories",
+    ),
+    path(
+        "semesters/<uuid:semester_id>/policy/categories/default/",
+        category_views.policy_category,
+        name="policy_category_default",
+    ),
+    path(
+        "semesters/<uuid:semester_id>/policy/categories/<slug:code>/",
+        category_views.policy_category,
+        name="policy_category",
     ),
     path("district/plans/", plan_views.district_plans, name="district_plans"),
     path("school/<uuid:school_id>/plans/", plan_views.school_plans, name="school_plans"),

@@ -121,6 +121,12 @@ def _foreign_plan_pages(world):
     policy_services.create_policy_from_preset(
         actor=world.users["official_b"], semester=semester, preset="city_2021"
     )
+    policy_services.update_policy(
+        actor=world.users["official_b"],
+        semester=semester,
+        changes={},
+        categories=[{"code": "xiangzhen", "name": "乡镇"}],
+    )
     plan = plan_services.create_plan(
         actor=world.users["principal_b1"], school=school, semester=semester
     )
@@ -134,6 +140,15 @@ def _foreign_plan_pages(world):
     return {
         "policy_detail": ("get", reverse("policy_detail", args=[semester.public_id])),
         "policy_edit": ("get", reverse("policy_edit", args=[semester.public_id])),
+        "policy_categories": ("get", reverse("policy_categories", args=[semester.public_id])),
+        "policy_category_default": (
+            "get",
+            reverse("policy_category_default", args=[semester.public_id]),
+        ),
+        "policy_category": (
+            "get",
+            reverse("policy_category", args=[semester.public_id, "xiangzhen"]),
+        ),
         "school_plans": ("get", reverse("school_plans", args=[school.public_id])),
         "plan_detail": ("get", reverse("plan_detail", args=[pid])),
         "plan_general_edit": ("get", reverse("plan_general_edit", args=[pid])),
@@ -192,6 +207,7 @@ def _foreign_plan_api(world):
         "policy-detail": ("get", reverse("policy-detail", args=[policy.public_id])),
         "policy-change": ("post", reverse("policy-change", args=[policy.public_id])),
         "policy-diff": ("get", reverse("policy-diff", args=[policy.public_id])),
+        "policy-rules": ("get", reverse("policy-rules", args=[policy.public_id]) + "?grade=3"),
         "plan-detail": ("get", reverse("plan-detail", args=[plan.public_id])),
         "plan-draft": ("patch", reverse("plan-draft", args=[plan.public_id])),
         "plan-check": ("get", reverse("plan-check", args=[plan.public_id])),

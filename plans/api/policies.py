@@ -6,26 +6,39 @@ from datetime import time
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, Max, OuterRef, Prefetch
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from aftercare.api_base import ERROR_RESPONSES, ERROR_SCHEMA, ScopedViewSetMixin, created
-from aftercare.tenancy import scope_for
+from aftercare.errors import InvalidInput
+from aftercare.models import School
+from aftercare.tenancy import get_visible_or_404, scope_for
 from plans.api.common import UUID_RE, policy_districts, require_policy_reader
 from plans.api.serializers import (
+    EffectiveRulesSerializer,
     PolicyChangeSerializer,
     PolicyCreateSerializer,
     PolicyDiffSerializer,
     PolicySerializer,
     PresetSerializer,
 )
-from plans.models import DistrictPolicy, PolicySeason
-from plans.presets import PRESETS, preset_fields
+from plans.effective import rules_for
+from plans.models import (
+    DistrictPolicy,
+    PolicySeason,
+    RuleOverride,
+    SchoolCategory,
+    SchoolCategoryAssignment,
+    ServiceClass,
+)
+from plans.presets import PRESETS, preset_fields, preset_tiers
 from plans.services import policy as policy_services
 
 FROZEN_ERRORS = {
@@ -48,10 +61,41 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+TIER_LABELS = {
+    "categories": SchoolCategory._meta.verbose_name_plural,
+    "assignments": SchoolCategoryAssignment._meta.verbose_name_plural,
+    "overrides": RuleOverride._meta.verbose_name_plural,
+}
+
+
 def _label(name: str) -> str:
     if name == "seasons":
         return str(PolicySeason._meta.verbose_name_plural)
+    if name in TIER_LABELS:
+        return str(TIER_LABELS[name])
     return str(DistrictPolicy._meta.get_field(name).verbose_name)
+
+
+def _school_pks(policy: DistrictPolicy, rows: list[dict]) -> dict[int, str | None]:
+    """Assignments by school public id -> by school pk; schools of other districts are
+    refused like unknown ones (the district's own schools only)."""
+    ids = {row["school"] for row in rows}
+    pks = dict(
+        School.objects.filter(district_id=policy.district_id, public_id__in=ids).values_list(
+            "public_id", "pk"
+        )
+    )
+    unknown = sorted(str(i) for i in ids - set(pks))
+    if unknown:
+        raise InvalidInput(
+            fields={
+                "assignments": [
+                    _("School %(school)s is not a school of the district.") % {"school": u}
+                    for u in unknown
+                ]
+            }
+        )
+    return {pks[row["school"]]: row["category"] for row in rows}
 
 
 class PolicyPresetViewSet(viewsets.ViewSet):
@@ -63,12 +107,19 @@ class PolicyPresetViewSet(viewsets.ViewSet):
         rows = []
         for key, preset in PRESETS.items():
             values, seasons = preset_fields(key)
+            categories, overrides = preset_tiers(key)
             rows.append(
                 {
                     "key": key,
                     "label": preset["label"],
                     "source": preset["source"],
-                    "values": {**values, "seasons": seasons},
+                    "values": {
+                        **values,
+                        "seasons": seasons,
+                        "categories": categories,
+                        "assignments": [],
+                        "overrides": overrides,
+                    },
                 }
             )
         return Response(PresetSerializer(rows, many=True).data)
@@ -118,7 +169,15 @@ class PolicyViewSet(
             qs.annotate(
                 is_current=~Exists(newer), frozen=policy_services.frozen(OuterRef("semester"))
             )
-            .prefetch_related(Prefetch("seasons", queryset=PolicySeason.objects.visible_to(scope)))
+            .prefetch_related(
+                Prefetch("seasons", queryset=PolicySeason.objects.visible_to(scope)),
+                "categories",
+                Prefetch(
+                    "assignments",
+                    queryset=SchoolCategoryAssignment.objects.select_related("school"),
+                ),
+                "overrides",
+            )
             .order_by("-semester__start_date", "district_id", "-version")
         )
 
@@ -176,6 +235,11 @@ class PolicyViewSet(
             seasons = [dict(s) for s in seasons]
         if "exemptions" in changes:
             changes["exemptions"] = [dict(e) for e in changes["exemptions"]]
+        categories = changes.pop("categories", None)
+        overrides = changes.pop("overrides", None)
+        assignments = changes.pop("assignments", None)
+        if assignments is not None:
+            assignments = _school_pks(policy, assignments)
         before = DistrictPolicy.objects.filter(semester_id=policy.semester_id).aggregate(
             n=Max("version")
         )["n"]
@@ -184,10 +248,54 @@ class PolicyViewSet(
             semester=policy.semester,
             changes=changes,
             seasons=seasons,
+            categories=[dict(c) for c in categories] if categories is not None else None,
+            assignments=assignments,
+            overrides=[dict(o) for o in overrides] if overrides is not None else None,
             note=note,
         )
         code = status.HTTP_201_CREATED if new.version > before else status.HTTP_200_OK
         return Response(self._detail(new), status=code)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("school", OpenApiTypes.UUID, description=_("A school (optional)")),
+            OpenApiParameter("grade", int, required=True, description=_("Grade 1–9")),
+            OpenApiParameter(
+                "service_class",
+                str,
+                enum=[c.value for c in ServiceClass],
+                description=_("Default: supervision"),
+            ),
+        ],
+        responses={200: EffectiveRulesSerializer, **ERROR_RESPONSES},
+    )
+    @action(detail=True, methods=["get"])
+    def rules(self, request, public_id=None):
+        """The rules of this version that apply to one school, grade and class of service:
+        the school's category overrides, district defaults and provincial ceilings resolved
+        (``plans.effective.rules_for``). Without ``school``: the district default."""
+        policy = self.get_object()
+        errors = {}
+        school = None
+        if request.query_params.get("school"):
+            try:
+                school = get_visible_or_404(
+                    School.objects.filter(district_id=policy.district_id),
+                    self.scope,
+                    public_id=request.query_params["school"],
+                )
+            except ValidationError:
+                errors["school"] = [_("Enter a valid school id.")]
+        grade = request.query_params.get("grade", "")
+        if not grade.isdigit() or not 1 <= int(grade) <= 9:
+            errors["grade"] = [_("Enter a grade from 1 to 9.")]
+        service_class = request.query_params.get("service_class", ServiceClass.SUPERVISION)
+        if service_class not in ServiceClass.values:
+            errors["service_class"] = [_("Choose a class of service from the list.")]
+        if errors:
+            raise InvalidInput(fields=errors)
+        rules = rules_for(policy, school, int(grade), service_class)
+        return Response(EffectiveRulesSerializer(rules.as_dict()).data)
 
     @extend_schema(responses={200: PolicyDiffSerializer, **ERROR_RESPONSES})
     @action(detail=True, methods=["get"])

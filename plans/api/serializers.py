@@ -16,6 +16,7 @@ from aftercare.models import School, Semester
 from aftercare.tenancy import scope_for
 from plans.api.common import published_of, working_of
 from plans.models import (
+    RULE_KINDS,
     Course,
     DistrictPolicy,
     PlanVersion,
@@ -23,6 +24,8 @@ from plans.models import (
     RegistrationWindow,
     SchoolPlan,
     ServicePeriod,
+    ServiceScope,
+    Stage,
 )
 from plans.presets import preset_choices
 from plans.services.plans import GENERAL_FIELDS, PART_FIELDS
@@ -99,17 +102,120 @@ class ExemptionSerializer(serializers.Serializer):
     reduction_percent = serializers.IntegerField(min_value=0, max_value=100)
 
 
+def tier_rows(policy) -> dict[str, list[dict]]:
+    """A policy's categories, school assignments and overrides as API rows (codes, public
+    ids); uses the prefetched relations, cached on the object."""
+    if isinstance(policy, dict):  # a preset
+        return {k: policy.get(k, []) for k in ("categories", "assignments", "overrides")}
+    cached = getattr(policy, "_tier_rows", None)
+    if cached is None:
+        categories = list(policy.categories.all())
+        codes = {c.pk: c.code for c in categories}
+        cached = policy._tier_rows = {
+            "categories": [
+                {"code": c.code, "name": c.name, "description": c.description} for c in categories
+            ],
+            "assignments": sorted(
+                (
+                    {
+                        "school": a.school.public_id,
+                        "school_name": a.school.name,
+                        "category": codes[a.category_id],
+                    }
+                    for a in policy.assignments.all()
+                ),
+                key=lambda row: row["school_name"],
+            ),
+            "overrides": [
+                {
+                    "category": codes.get(o.category_id),
+                    "stage": o.stage,
+                    "service_class": o.service_class,
+                    "rule": o.rule,
+                    "value": o.value,
+                }
+                for o in policy.overrides.all()
+            ],
+        }
+    return cached
+
+
+class TierListSerializer(serializers.ListSerializer):
+    """Reads its rows from ``tier_rows`` (a policy or a preset dict)."""
+
+    def get_attribute(self, instance):
+        return tier_rows(instance)[self.field_name]
+
+
+class CategorySerializer(serializers.Serializer):
+    code = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Stable identifier; leave empty for a new category (one is generated)."),
+    )
+    name = serializers.CharField(max_length=40)
+    description = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+
+    class Meta:
+        list_serializer_class = TierListSerializer
+
+
+class AssignmentSerializer(serializers.Serializer):
+    school = serializers.UUIDField()
+    school_name = serializers.CharField(read_only=True)
+    category = serializers.CharField(
+        max_length=40, allow_null=True, help_text=_("Category code; null: the district default.")
+    )
+
+    class Meta:
+        list_serializer_class = TierListSerializer
+
+
+class OverrideSerializer(serializers.Serializer):
+    category = serializers.CharField(
+        max_length=40,
+        allow_null=True,
+        required=False,
+        default=None,
+        help_text=_("Category code; null: a district default for a stage or class of service."),
+    )
+    stage = serializers.ChoiceField(choices=Stage.choices, default=Stage.ALL)
+    service_class = serializers.ChoiceField(choices=ServiceScope.choices, default="all")
+    rule = serializers.ChoiceField(choices=[(r, r) for r in RULE_KINDS])
+    value = serializers.CharField(
+        max_length=16,
+        allow_blank=True,
+        help_text=_("3.50 (yuan), 2 (a number), 17:30 (a time), true/false; empty: no cap."),
+    )
+
+    class Meta:
+        list_serializer_class = TierListSerializer
+
+
 class PolicyRulesSerializer(ModelSerializer):
-    """Every rule of a district policy (the fields a change may touch) and its seasons."""
+    """Every rule of a district policy (the fields a change may touch), its seasons, and its
+    school categories, their schools and the rules they override."""
 
     service_weekdays = WeekdayListField()
     exemptions = ExemptionSerializer(many=True)
     prohibitions = serializers.ListField(child=serializers.CharField(max_length=200))
+    rule_ceilings = serializers.DictField(
+        child=serializers.CharField(max_length=16, allow_blank=True),
+        required=False,
+        help_text=_("Rule -> the provincial ceiling, e.g. basic_cap_per_lesson: 3.50."),
+    )
     seasons = SeasonSerializer(many=True)
+    categories = CategorySerializer(many=True, required=False)
+    assignments = AssignmentSerializer(many=True, required=False)
+    overrides = OverrideSerializer(many=True, required=False)
 
     class Meta:
         model = DistrictPolicy
-        fields = [*policy_fields(), "seasons"]
+        fields = [*policy_fields(), "seasons", "categories", "assignments", "overrides"]
 
 
 class PolicySerializer(PolicyRulesSerializer):
@@ -167,6 +273,23 @@ class PolicyChangeSerializer(PolicyRulesSerializer):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.required = False
+
+
+class EffectiveRulesSerializer(serializers.Serializer):
+    category = serializers.CharField(allow_null=True, help_text=_("Category code, or null."))
+    category_name = serializers.CharField(allow_null=True)
+    label = serializers.CharField(help_text=_("How messages name it, e.g. 乡镇小学."))
+    stage = serializers.CharField()
+    service_class = serializers.CharField()
+    rules = serializers.DictField(
+        child=serializers.CharField(allow_null=True), help_text=_("Rule -> value (text).")
+    )
+    sources = serializers.DictField(
+        child=serializers.CharField(),
+        help_text=_(
+            "Rule -> where the value comes from: default, scoped default, category, ceiling."
+        ),
+    )
 
 
 class PresetSerializer(serializers.Serializer):
@@ -389,6 +512,10 @@ class ViolationSerializer(serializers.Serializer):
     message = serializers.CharField()
     value = serializers.CharField(allow_blank=True)
     limit = serializers.CharField(allow_blank=True)
+    scope = serializers.CharField(
+        allow_blank=True,
+        help_text=_("The school category and stage whose rule this is (乡镇小学); empty: default."),
+    )
 
 
 class CapSerializer(serializers.Serializer):
@@ -396,6 +523,9 @@ class CapSerializer(serializers.Serializer):
     value = serializers.DecimalField(max_digits=12, decimal_places=2)
     limit = serializers.DecimalField(max_digits=12, decimal_places=2)
     exceeded = serializers.BooleanField()
+    scope = serializers.CharField(
+        allow_blank=True, help_text=_("The school category and stage of the cap; empty: default.")
+    )
 
 
 class GradeFiguresSerializer(serializers.Serializer):
@@ -410,6 +540,8 @@ class GradeFiguresSerializer(serializers.Serializer):
     )
     caps = CapSerializer(many=True)
     exceeds_cap = serializers.BooleanField()
+    max_lessons_a_day = serializers.IntegerField(help_text=_("Most 课时 of basic care in a day."))
+    rules_label = serializers.CharField(help_text=_("Whose rules apply (category and stage)."))
 
 
 class CourseFiguresSerializer(serializers.Serializer):
@@ -428,6 +560,9 @@ class CourseFiguresSerializer(serializers.Serializer):
 class FiguresSerializer(serializers.Serializer):
     school_days = serializers.IntegerField()
     months = serializers.IntegerField()
+    category = serializers.CharField(
+        allow_null=True, help_text=_("The school's category; null: the district default.")
+    )
     grades = GradeFiguresSerializer(many=True)
     courses = CourseFiguresSerializer(many=True)
 

@@ -5,7 +5,20 @@ moving an app's models changes their state, not their storage (migration 0001 of
 and 0008 of ``aftercare`` hand them over without touching the database).
 """
 
+from .categories import (
+    CEILING_RULES,
+    RULE_GROUPS,
+    RULE_KINDS,
+    RuleOverride,
+    SchoolCategory,
+    SchoolCategoryAssignment,
+    ServiceScope,
+    Stage,
+    rule_label,
+    stage_of,
+)
 from .plans import (
+    BASIC_SERVICE_CLASSES,
     EDITABLE_STATUSES,
     FROZEN_STATUSES,
     Course,
@@ -15,6 +28,7 @@ from .plans import (
     RegistrationMode,
     RegistrationWindow,
     SchoolPlan,
+    ServiceClass,
     ServicePeriod,
     WindowKind,
     grade_array,
@@ -23,8 +37,12 @@ from .plans import (
 from .policy import DistrictPolicy, ExtendedRefund, PolicySeason, RefundBasis, money
 
 __all__ = [
+    "BASIC_SERVICE_CLASSES",
+    "CEILING_RULES",
     "EDITABLE_STATUSES",
     "FROZEN_STATUSES",
+    "RULE_GROUPS",
+    "RULE_KINDS",
     "Course",
     "DistrictPolicy",
     "ExtendedRefund",
@@ -35,10 +53,18 @@ __all__ = [
     "RefundBasis",
     "RegistrationMode",
     "RegistrationWindow",
+    "RuleOverride",
+    "SchoolCategory",
+    "SchoolCategoryAssignment",
     "SchoolPlan",
+    "ServiceClass",
     "ServicePeriod",
+    "ServiceScope",
+    "Stage",
     "WindowKind",
     "grade_array",
     "money",
+    "rule_label",
+    "stage_of",
     "weekday_array",
 ]

@@ -40,6 +40,21 @@ class FeeUnit(models.TextChoices):
     PER_SEMESTER = "per_semester", _("Per semester")
 
 
+class ServiceClass(models.TextChoices):
+    """The class of service a fee rule applies to: a plan's basic care declares one of the
+    first two; extended courses are the third."""
+
+    SUPERVISION = "supervision", _("Basic care: supervision (作业辅导、看护)")
+    ACTIVITIES = "activities", _("Basic care with activities (基础托管+特色活动)")
+    EXTENDED = "extended", _("Extended courses (拓展课程)")
+
+
+BASIC_SERVICE_CLASSES = [
+    (ServiceClass.SUPERVISION.value, ServiceClass.SUPERVISION.label),
+    (ServiceClass.ACTIVITIES.value, ServiceClass.ACTIVITIES.label),
+]
+
+
 class SchoolPlan(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
@@ -94,6 +109,16 @@ class PlanVersion(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
 
     # Content (immutable once approved)
+    basic_service_class = models.CharField(
+        _("class of basic care"),
+        max_length=16,
+        choices=BASIC_SERVICE_CLASSES,
+        default=ServiceClass.SUPERVISION,
+        help_text=_(
+            "Supervision only (homework, reading), or supervision with activities: the "
+            "district may set different fee caps for each."
+        ),
+    )
     basic_fee_unit = models.CharField(
         _("basic care fee"), max_length=16, choices=FeeUnit.choices, default=FeeUnit.FREE
     )
@@ -127,6 +152,7 @@ class PlanVersion(models.Model):
     # Columns the immutability trigger (migration 0004) compares; adding a content field
     # needs a migration that recreates the trigger function with it.
     CONTENT_FIELDS = (
+        "basic_service_class",
         "basic_fee_unit",
         "basic_fee_amount",
         "lunch_care_offered",
@@ -161,6 +187,10 @@ class PlanVersion(models.Model):
             models.CheckConstraint(
                 condition=~Q(basic_fee_unit="free") | Q(basic_fee_amount=0),
                 name="plan_free_means_zero",
+            ),
+            models.CheckConstraint(
+                condition=Q(basic_service_class__in=["supervision", "activities"]),
+                name="plan_basic_service_class_valid",
             ),
             models.CheckConstraint(
                 condition=Q(lunch_care_offered=False) | Q(lunch_start_time__lt=F("lunch_end_time")),

@@ -71,6 +71,13 @@ class DistrictPolicy(models.Model):
     evening_max_minutes = models.PositiveSmallIntegerField(
         _("evening study maximum minutes"), null=True, blank=True
     )
+    max_lessons_per_day = models.PositiveSmallIntegerField(
+        _("lessons (课时) per student per day at most"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Empty: no daily limit."),
+    )
 
     # Fees
     lesson_minutes = models.PositiveSmallIntegerField(
@@ -176,6 +183,15 @@ class DistrictPolicy(models.Model):
         _("extended courses may be left mid-semester"), default=False
     )
     complaint_hotline = models.CharField(_("complaint hotline"), max_length=40, blank=True)
+    rule_ceilings = models.JSONField(
+        _("provincial ceilings"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Rule -> highest value the province allows (e.g. basic care per lesson 3.50): no "
+            "district default or category may exceed it."
+        ),
+    )
     prohibitions = models.JSONField(
         _("prohibitions (十严禁)"),
         default=list,

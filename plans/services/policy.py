@@ -4,6 +4,10 @@ A policy is never edited in place: every change writes version N+1 with the full
 and an audit event listing what changed. Once any plan of the semester is approved, the
 semester's policy is frozen: the plans were approved against it.
 
+School categories, their schools, rule overrides and provincial ceilings are part of every
+version (``plans.services.categories``): they are copied into version N+1 with the rest and
+changed through ``update_policy`` like any field.
+
 Locks (the project's order: semester -> plan -> application -> …): a policy service locks the
 ``Semester`` row ``FOR UPDATE`` first and nothing after it; it then checks the freezing rule
 and writes. Plan submission and approval hold the same row ``FOR SHARE`` while they check a
@@ -26,12 +30,21 @@ from django.utils.translation import gettext as _
 
 from aftercare.audit import record_event
 from aftercare.errors import Conflict, InvalidInput
-from aftercare.models import Semester, User
+from aftercare.models import School, Semester, User
 from aftercare.tenancy import Scope
 from plans import rules
 from plans.checks import current_policy
 from plans.models import FROZEN_STATUSES, DistrictPolicy, PlanVersion, PolicySeason
-from plans.presets import PRESETS, preset_fields
+from plans.presets import PRESETS, preset_fields, preset_tiers
+from plans.services.categories import (
+    Tiers,
+    merge_tiers,
+    normalize_ceilings,
+    tiers_diff,
+    tiers_of,
+    validate_tiers,
+    write_tiers,
+)
 
 SEASON_FIELDS = ("name", "start_month", "start_day", "end_month", "end_day", "latest_end_time")
 SKIP_FIELDS = {
@@ -113,8 +126,8 @@ def _season_rows(policy: DistrictPolicy) -> list[dict]:
     return [{f: getattr(s, f) for f in SEASON_FIELDS} for s in policy.seasons.all()]
 
 
-def _validate(values: dict, seasons: list[dict]) -> None:
-    errors: dict[str, list[str]] = {}
+def _validate(values: dict, seasons: list[dict], tiers: Tiers, district_id: int) -> None:
+    errors: dict[str, list[str]] = validate_tiers(tiers, values, district_id=district_id)
     if not values.get("service_weekdays"):
         errors["service_weekdays"] = [_("Choose at least one service day.")]
     elif not set(values["service_weekdays"]) <= set(range(7)):
@@ -169,7 +182,15 @@ def _validate(values: dict, seasons: list[dict]) -> None:
 
 
 def _write_version(
-    *, actor, semester, values: dict, seasons: list[dict], version: int, preset: str, note: str
+    *,
+    actor,
+    semester,
+    values: dict,
+    seasons: list[dict],
+    tiers: Tiers,
+    version: int,
+    preset: str,
+    note: str,
 ) -> DistrictPolicy:
     policy = DistrictPolicy.objects.create(
         district_id=semester.district_id,
@@ -184,7 +205,25 @@ def _write_version(
         PolicySeason(district_id=semester.district_id, policy=policy, **season)
         for season in seasons
     )
+    write_tiers(policy, tiers)
     return policy
+
+
+def _carried_assignments(semester: Semester, previous: DistrictPolicy | None) -> dict[int, str]:
+    """The schools' categories to keep when a policy (re)starts from a preset: those of the
+    semester's current version, else of the district's latest policy of an earlier semester
+    (matched by category code)."""
+    source = previous
+    if source is None:
+        source = (
+            DistrictPolicy.objects.filter(
+                district_id=semester.district_id,
+                semester__start_date__lt=semester.start_date,
+            )
+            .order_by("-semester__start_date", "-version")
+            .first()
+        )
+    return tiers_of(source).assignments
 
 
 def _authorize(actor: User, semester: Semester) -> None:
@@ -209,12 +248,22 @@ def create_policy_from_preset(*, actor: User, semester: Semester, preset: str) -
     if preset not in PRESETS:
         raise InvalidInput(fields={"preset": [_("Choose one of the presets.")]})
     values, seasons = preset_fields(preset)
+    categories, overrides = preset_tiers(preset)
     previous = current_policy(semester)
+    tiers = merge_tiers(
+        Tiers(assignments=_carried_assignments(semester, previous)),
+        categories=categories,
+        overrides=overrides,
+    )
+    tiers.assignments = {
+        s: c for s, c in tiers.assignments.items() if c in {r["code"] for r in tiers.categories}
+    }
     policy = _write_version(
         actor=actor,
         semester=semester,
         values=values,
         seasons=seasons,
+        tiers=tiers,
         version=(previous.version + 1) if previous else 1,
         preset=preset,
         note=_("Started from preset: %(name)s") % {"name": PRESETS[preset]["label"]},
@@ -235,13 +284,19 @@ def update_policy(
     semester: Semester,
     changes: dict[str, Any],
     seasons: list[dict] | None = None,
+    categories: list[dict] | None = None,
+    assignments: dict[int, str | None] | None = None,
+    overrides: list[dict] | None = None,
     note: str = "",
 ) -> DistrictPolicy:
     """Write version N+1 of the semester's policy with ``changes`` applied.
 
-    ``seasons`` None keeps the current seasons. Returns the current policy unchanged when
-    nothing differs. Errors: NotAllowed (role), Conflict ``policy_frozen``, InvalidInput (field
-    messages).
+    ``seasons`` None keeps the current seasons; likewise ``categories`` (``[{"code"?,
+    "name", "description"?}]``, the whole list), ``assignments`` (school pk -> category code
+    or None, the whole map) and ``overrides`` (``[{"category": code | None, "stage",
+    "service_class", "rule", "value"}]``, the whole list). Returns the current policy
+    unchanged when nothing differs. Errors: NotAllowed (role), Conflict ``policy_frozen``,
+    InvalidInput (field messages).
     """
     Semester.objects.select_for_update().get(pk=semester.pk)
     _authorize(actor, semester)
@@ -261,11 +316,17 @@ def update_policy(
         )
     if isinstance(values.get("service_weekdays"), list | tuple):
         values["service_weekdays"] = sorted(set(values["service_weekdays"]))
+    if "rule_ceilings" in changes:
+        values["rule_ceilings"] = normalize_ceilings(changes["rule_ceilings"])
     old_seasons = _season_rows(previous)
     new_seasons = (
         old_seasons if seasons is None else [{f: s.get(f) for f in SEASON_FIELDS} for s in seasons]
     )
-    _validate(values, new_seasons)
+    old_tiers = tiers_of(previous)
+    new_tiers = merge_tiers(
+        old_tiers, categories=categories, assignments=assignments, overrides=overrides
+    )
+    _validate(values, new_seasons, new_tiers, semester.district_id)
     diff = {
         f: [_jsonable(getattr(previous, f)), _jsonable(values[f])]
         for f in policy_fields()
@@ -276,6 +337,7 @@ def update_policy(
             [{k: _jsonable(v) for k, v in s.items()} for s in old_seasons],
             [{k: _jsonable(v) for k, v in s.items()} for s in new_seasons],
         ]
+    diff.update({k: [a, b] for k, (a, b) in _jsonable_tiers(tiers_diff(old_tiers, new_tiers))})
     if not diff:
         return previous
     policy = _write_version(
@@ -283,6 +345,7 @@ def update_policy(
         semester=semester,
         values=values,
         seasons=new_seasons,
+        tiers=new_tiers,
         version=previous.version + 1,
         preset=previous.preset,
         note=note,
@@ -305,4 +368,17 @@ def policy_diff(old: DistrictPolicy, new: DistrictPolicy) -> dict[str, tuple[Any
     }
     if _season_rows(old) != _season_rows(new):
         out["seasons"] = (_season_rows(old), _season_rows(new))
+    out.update(dict(_jsonable_tiers(tiers_diff(tiers_of(old), tiers_of(new)))))
+    return out
+
+
+def _jsonable_tiers(diff: dict) -> list[tuple[str, tuple]]:
+    """Schools in an assignments diff are named by their public id."""
+    out = []
+    for key, (a, b) in diff.items():
+        if key == "assignments":
+            ids = dict(School.objects.filter(pk__in=list(a)).values_list("pk", "public_id"))
+            a = {str(ids.get(k, k)): v for k, v in a.items()}
+            b = {str(ids.get(k, k)): v for k, v in b.items()}
+        out.append((key, (a, b)))
     return out

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from aftercare.errors import InvalidInput
-from aftercare.models import Role, Semester
+from aftercare.models import Role, School, Semester
 from aftercare.tenancy import get_visible_or_404
 from aftercare.views.core import current_district, roles_required
 from aftercare.views.errors import apply_domain_error, domain_errors
@@ -27,6 +27,7 @@ from plans.forms import (
 from plans.models import DistrictPolicy
 from plans.presets import PRESETS
 from plans.services import policy as policy_services
+from plans.services.categories import ceilings_readable, readable_tiers_diff, tiers_of
 
 
 def _semester_for_policy(request, semester_id) -> Semester:
@@ -52,6 +53,17 @@ def policy_index(request):
     return render(request, "policy/index.html", {"rows": rows, "nav": "policy"})
 
 
+def _category_summary(policy: DistrictPolicy | None) -> list[tuple[str, int]]:
+    """(category name, number of schools) of the policy, in order."""
+    if policy is None:
+        return []
+    tiers = tiers_of(policy)
+    counts = {c["code"]: 0 for c in tiers.categories}
+    for code in tiers.assignments.values():
+        counts[code] = counts.get(code, 0) + 1
+    return [(c["name"], counts[c["code"]]) for c in tiers.categories]
+
+
 def _display_groups(policy: DistrictPolicy):
     form = PolicyForm(instance=policy)
     groups = []
@@ -70,6 +82,31 @@ def _display_groups(policy: DistrictPolicy):
             rows.append((name, field.verbose_name, value))
         groups.append((title, rows))
     return groups
+
+
+def _history(versions: list[DistrictPolicy], semester) -> list[tuple]:
+    """Each version with its changes against the one before, readable (categories, schools'
+    categories, overrides and ceilings line by line)."""
+    labels = {f.name: f.verbose_name for f in DistrictPolicy._meta.fields}
+    school_names = dict(
+        School.objects.filter(district_id=semester.district_id).values_list("pk", "name")
+    )
+    history = []
+    for index, newer in enumerate(versions):
+        older = versions[index + 1] if index + 1 < len(versions) else None
+        diff = policy_services.policy_diff(older, newer) if older else {}
+        lines = []
+        for key, (a, b) in diff.items():
+            if key in ("categories", "assignments", "overrides"):
+                continue
+            if key == "rule_ceilings":
+                lines += ceilings_readable(a or {}, b or {})
+            else:
+                lines.append((labels.get(key, _("seasons")), a, b))
+        if older is not None and {"categories", "assignments", "overrides"} & set(diff):
+            lines += readable_tiers_diff(tiers_of(older), tiers_of(newer), school_names)
+        history.append((newer, lines))
+    return history
 
 
 @login_required
@@ -97,15 +134,10 @@ def policy_detail(request, semester_id):
     versions = list(
         DistrictPolicy.objects.filter(semester=semester)
         .select_related("created_by")
-        .prefetch_related("seasons")
+        .prefetch_related("seasons", "categories", "assignments", "overrides")
         .order_by("-version")
     )
-    labels = {f.name: f.verbose_name for f in DistrictPolicy._meta.fields}
-    history = []
-    for index, newer in enumerate(versions):
-        older = versions[index + 1] if index + 1 < len(versions) else None
-        diff = policy_services.policy_diff(older, newer) if older else {}
-        history.append((newer, [(labels.get(k, _("seasons")), a, b) for k, (a, b) in diff.items()]))
+    history = _history(versions, semester)
     return render(
         request,
         "policy/detail.html",
@@ -118,6 +150,7 @@ def policy_detail(request, semester_id):
             "preset_form": preset_form,
             "presets": PRESETS,
             "history": history,
+            "categories": _category_summary(policy),
             "nav": "policy",
         },
     )

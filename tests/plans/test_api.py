@@ -106,7 +106,26 @@ def test_presets_list_every_preset_with_its_values(setup, api):
     response = api(setup.official).get(PRESETS)
     assert response.status_code == 200
     by_key = {p["key"]: p for p in response.json()}
-    assert set(by_key) == {"shandong", "city_2021", "delayed_care", "seasonal_600", "one_plus_x"}
+    assert set(by_key) == {
+        "shandong",
+        "city_2021",
+        "delayed_care",
+        "seasonal_600",
+        "one_plus_x",
+        "county_tiers",
+        "city_tiers",
+    }
+    county = by_key["county_tiers"]["values"]
+    assert [c["name"] for c in county["categories"]] == ["县城", "乡镇", "农村"]
+    assert county["max_lessons_per_day"] == 2
+    assert county["rule_ceilings"] == {"basic_cap_per_lesson": "3.50"}
+    assert {
+        "category": "xiangzhen",
+        "stage": "primary",
+        "service_class": "all",
+        "rule": "basic_cap_per_semester",
+        "value": "390.00",
+    } in county["overrides"]
     one_plus_x = by_key["one_plus_x"]
     assert one_plus_x["source"] == "001 小学课后校内托管工作方案及措施"
     assert one_plus_x["label"]
@@ -618,8 +637,10 @@ def test_check_lists_violations_and_figures(setup, api):
         "message": late["message"],
         "value": "18:10",
         "limit": "18:00",
+        "scope": "",  # no school category: the district default
     }
     figures = body["figures"]
+    assert figures["category"] is None
     assert figures["school_days"] == 99
     grade1 = figures["grades"][0]
     assert (grade1["grade"], grade1["sessions"], grade1["minutes"]) == (1, 99, 99 * 160)
