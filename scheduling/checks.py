@@ -111,6 +111,18 @@ def _grouping_issues(board: Board) -> list[Issue]:
     class_label = {
         p.class_id: class_name(p.grade, p.class_number) for p, _a in board.participants.values()
     }
+    # participants per group and class, and the group holding most of each class
+    per_group: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for group_id, members in board.members.items():
+        for m in members:
+            if m.student_id in board.participants:
+                per_group[group_id][m.student.school_class_id] += 1
+    home: dict[int, int] = {}
+    for group_id, counts in per_group.items():
+        for class_id, n in counts.items():
+            best = home.get(class_id)
+            if best is None or (n, -group_id) > (per_group[best][class_id], -best):
+                home[class_id] = group_id
     for group in board.basic_groups:
         size = board.sizes.get(group.pk, 0)
         if size > rules.max_size:
@@ -139,30 +151,30 @@ def _grouping_issues(board: Board) -> list[Issue]:
                     group.pk,
                 )
             )
-        classes = {
-            m.student.school_class_id
-            for m in board.members.get(group.pk, [])
-            if m.student_id in board.participants
-        }
-        if len(classes) > 1:
-            for class_id in sorted(classes):
-                if class_size[class_id] >= rules.merge_threshold:
-                    out.append(
-                        Issue(
-                            "class_not_alone",
-                            _(
-                                "%(cls)s has %(n)d participants (at least %(min)d) and forms "
-                                "its own group, but shares %(group)s with other classes."
-                            )
-                            % {
-                                "cls": class_label.get(class_id, class_id),
-                                "n": class_size[class_id],
-                                "min": rules.merge_threshold,
-                                "group": group.name,
-                            },
-                            group.pk,
+        for class_id in sorted(per_group[group.pk]):
+            # A class big enough to stand alone keeps its own group: the group holding most
+            # of it holds no other class. (Moving one child out does not break that.)
+            if (
+                class_size[class_id] >= rules.merge_threshold
+                and home.get(class_id) == group.pk
+                and len(per_group[group.pk]) > 1
+            ):
+                out.append(
+                    Issue(
+                        "class_not_alone",
+                        _(
+                            "%(cls)s has %(n)d participants (at least %(min)d) and forms "
+                            "its own group, but shares %(group)s with other classes."
                         )
+                        % {
+                            "cls": class_label.get(class_id, class_id),
+                            "n": class_size[class_id],
+                            "min": rules.merge_threshold,
+                            "group": group.name,
+                        },
+                        group.pk,
                     )
+                )
     return out
 
 

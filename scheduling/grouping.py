@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from aftercare.models import GRADE_NAMES
 
@@ -59,7 +60,7 @@ class ProposedGroup:
     grades: list[int]
     class_ids: list[int]
     members: list[int]  # student ids
-    reasons: list[str]
+    reasons: list[dict]  # ``reason(...)`` data; ``reason_text`` puts it in words
     name: str = ""
 
     @property
@@ -80,6 +81,70 @@ def class_name(grade: int, number: int) -> str:
     return _("%(grade)s Class %(number)s") % {"grade": grade_name(grade), "number": number}
 
 
+# Reasons are stored as data (a code and its values) and put into words when shown, in the
+# reader's language: {"code": "merged_grade", "a": {"grades": [3], "numbers": [1]}, ...}.
+# A value that is a dict with "grades" names classes or grades (``units_label``).
+REASONS = {
+    "split": gettext_lazy(
+        "%(cls)s has %(n)d participants, more than %(max)d per group: split into %(parts)d groups"
+    ),
+    "alone": gettext_lazy("%(cls)s has %(n)d participants (at least %(min)d): its own group"),
+    "merged_grade": gettext_lazy(
+        "%(a)s (%(na)d) is below %(min)d and merges with %(b)s (%(nb)d), "
+        "the smallest class of the grade"
+    ),
+    "merged_adjacent": gettext_lazy(
+        "%(a)s (%(na)d) is below %(min)d and merges with the adjacent %(b)s (%(nb)d)"
+    ),
+    "small_stage": gettext_lazy(
+        "%(a)s has %(n)d participants (below %(min)d); no further merge fits within "
+        "%(max)d per group inside its stage"
+    ),
+    "small": gettext_lazy(
+        "%(a)s has %(n)d participants (below %(min)d); no further merge fits within "
+        "%(max)d per group"
+    ),
+    "late_class": gettext_lazy("joins a group of their class"),
+    "late_grade": gettext_lazy("joins a group of their grade"),
+    "late_adjacent": gettext_lazy("joins a group of an adjacent grade"),
+    "late_new": gettext_lazy("no group with room: a new group is opened"),
+    "section": gettext_lazy("An extended course is its own section."),
+    "merged_by_school": gettext_lazy("Merged with %(b)s by the school."),
+    "split_by_school": gettext_lazy("Split from %(a)s by the school."),
+}
+
+
+def units_label(value: dict) -> str:
+    """Words for {"grades": [...], "numbers": [...]}: 三年级2班, 三年级1、3班, 三年级、四年级."""
+    grades = sorted(value.get("grades", []))
+    numbers = sorted(value.get("numbers", []))
+    if len(grades) != 1:
+        return "、".join(grade_name(g) for g in grades)
+    if len(numbers) == 1:
+        return class_name(grades[0], numbers[0])
+    return _("%(grade)s Classes %(numbers)s") % {
+        "grade": grade_name(grades[0]),
+        "numbers": "、".join(str(n) for n in numbers),
+    }
+
+
+def reason(code: str, **values) -> dict:
+    return {"code": code, **values}
+
+
+def reason_text(value) -> str:
+    """A stored reason in words (text stored by an older version is shown as it is)."""
+    if isinstance(value, str):
+        return value
+    template = REASONS.get(value.get("code"))
+    if template is None:
+        return str(value.get("code", ""))
+    params = {
+        k: units_label(v) if isinstance(v, dict) else v for k, v in value.items() if k != "code"
+    }
+    return str(template) % params if params else str(template)
+
+
 @dataclass
 class _Unit:
     """A group in the making."""
@@ -87,7 +152,7 @@ class _Unit:
     order: int
     classes: list[tuple[int, int, int]]  # (grade, number, class id)
     members: list[Participant]
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[dict] = field(default_factory=list)
     fixed: bool = False  # a class at/above the threshold (or a part of one): never merged
     part: tuple[int, int] | None = None  # (i, n) for the i-th of n parts of a split class
 
@@ -102,18 +167,11 @@ class _Unit:
     def key(self) -> tuple:
         return (self.size, min(self.grades), self.order)
 
-    def label(self) -> str:
+    def label(self) -> dict:
+        """The unit's classes as reason data (``units_label`` words them)."""
         grades = sorted(self.grades)
-        if len(grades) > 1:
-            return "、".join(grade_name(g) for g in grades)
-        if len(self.classes) == 1:
-            g, n, _c = self.classes[0]
-            return class_name(g, n)
-        numbers = "、".join(str(n) for _g, n, _c in sorted(self.classes))
-        return _("%(grade)s Classes %(numbers)s") % {
-            "grade": grade_name(grades[0]),
-            "numbers": numbers,
-        }
+        numbers = sorted(n for _g, n, _c in self.classes) if len(grades) == 1 else []
+        return {"grades": grades, "numbers": numbers}
 
 
 def _stage_ok(a: _Unit, b: _Unit, rules: Rules) -> bool:
@@ -126,10 +184,10 @@ def _neighbours(a: _Unit, b: _Unit) -> bool:
     return max(union) - min(union) + 1 == len(union)
 
 
-def _merge(into: _Unit, other: _Unit, reason: str) -> None:
+def _merge(into: _Unit, other: _Unit, why: dict) -> None:
     into.classes = sorted(into.classes + other.classes)
     into.members = into.members + other.members
-    into.reasons = [*into.reasons, *other.reasons, reason]
+    into.reasons = [*into.reasons, *other.reasons, why]
     into.order = min(into.order, other.order)
 
 
@@ -154,7 +212,7 @@ def _class_units(participants: Iterable[Participant], rules: Rules) -> list[_Uni
     for class_id, members in classes:
         members = sorted(members, key=lambda p: p.student_id)
         grade, number = members[0].grade, members[0].class_number
-        n, name = len(members), class_name(grade, number)
+        n, name = len(members), {"grades": [grade], "numbers": [number]}
         ident = [(grade, number, class_id)]
         if n > rules.max_size:
             parts = -(-n // rules.max_size)
@@ -166,13 +224,7 @@ def _class_units(participants: Iterable[Participant], rules: Rules) -> list[_Uni
                         members=chunk,
                         fixed=True,
                         part=(i, parts),
-                        reasons=[
-                            _(
-                                "%(cls)s has %(n)d participants, more than %(max)d per group: "
-                                "split into %(parts)d groups"
-                            )
-                            % {"cls": name, "n": n, "max": rules.max_size, "parts": parts}
-                        ],
+                        reasons=[reason("split", cls=name, n=n, max=rules.max_size, parts=parts)],
                     )
                 )
         elif n >= rules.merge_threshold:
@@ -182,10 +234,7 @@ def _class_units(participants: Iterable[Participant], rules: Rules) -> list[_Uni
                     classes=list(ident),
                     members=members,
                     fixed=True,
-                    reasons=[
-                        _("%(cls)s has %(n)d participants (at least %(min)d): its own group")
-                        % {"cls": name, "n": n, "min": rules.merge_threshold}
-                    ],
+                    reasons=[reason("alone", cls=name, n=n, min=rules.merge_threshold)],
                 )
             )
         else:
@@ -230,24 +279,18 @@ def _merge_round(units: list[_Unit], rules: Rules, *, same_grade: bool) -> None:
             continue
         if same_grade:
             partner = min(partners, key=_Unit.key)
-            reason = _(
-                "%(a)s (%(na)d) is below %(min)d and merges with %(b)s (%(nb)d), "
-                "the smallest class of the grade"
-            )
         else:
             partner = min(partners, key=lambda v: (v.size >= rules.merge_threshold, *_Unit.key(v)))
-            reason = _(
-                "%(a)s (%(na)d) is below %(min)d and merges with the adjacent %(b)s (%(nb)d)"
-            )
-        text = reason % {
-            "a": unit.label(),
-            "na": unit.size,
-            "b": partner.label(),
-            "nb": partner.size,
-            "min": rules.merge_threshold,
-        }
+        why = reason(
+            "merged_grade" if same_grade else "merged_adjacent",
+            a=unit.label(),
+            na=unit.size,
+            b=partner.label(),
+            nb=partner.size,
+            min=rules.merge_threshold,
+        )
         units.remove(partner)
-        _merge(unit, partner, text)
+        _merge(unit, partner, why)
         stuck.clear()
 
 
@@ -291,24 +334,14 @@ def propose(participants: Iterable[Participant], rules: Rules) -> list[ProposedG
     _merge_round(units, rules, same_grade=False)
     for unit in units:
         if not unit.fixed and unit.size < rules.merge_threshold:
-            if rules.within_stage:
-                why = _(
-                    "%(a)s has %(n)d participants (below %(min)d); no further merge fits within "
-                    "%(max)d per group inside its stage"
-                )
-            else:
-                why = _(
-                    "%(a)s has %(n)d participants (below %(min)d); no further merge fits within "
-                    "%(max)d per group"
-                )
             unit.reasons.append(
-                why
-                % {
-                    "a": unit.label(),
-                    "n": unit.size,
-                    "min": rules.merge_threshold,
-                    "max": rules.max_size,
-                }
+                reason(
+                    "small_stage" if rules.within_stage else "small",
+                    a=unit.label(),
+                    n=unit.size,
+                    min=rules.merge_threshold,
+                    max=rules.max_size,
+                )
             )
     units.sort(key=lambda u: (min(u.grades), min(n for _g, n, _c in u.classes), u.order))
     names = unique_names([group_name(u.classes, u.part) for u in units])
@@ -340,7 +373,7 @@ class ExistingGroup:
 class Placed:
     student_id: int
     group: ExistingGroup
-    reason: str
+    reason: dict  # ``reason(...)`` data
     new: bool = False
 
 
@@ -357,8 +390,8 @@ def place(
     for p in sorted(newcomers, key=lambda p: (p.grade, p.class_number, p.student_id)):
         room = [g for g in groups if g.size < rules.max_size]
         tiers = (
-            ([g for g in room if p.class_id in g.class_ids], _("joins a group of their class")),
-            ([g for g in room if p.grade in g.grades], _("joins a group of their grade")),
+            ([g for g in room if p.class_id in g.class_ids], "late_class"),
+            ([g for g in room if p.grade in g.grades], "late_grade"),
             (
                 [
                     g
@@ -368,7 +401,7 @@ def place(
                         not rules.within_stage or len({stage(x) for x in g.grades | {p.grade}}) == 1
                     )
                 ],
-                _("joins a group of an adjacent grade"),
+                "late_adjacent",
             ),
         )
         for candidates, why in tiers:
@@ -377,7 +410,7 @@ def place(
                 target.size += 1
                 target.class_ids.add(p.class_id)
                 target.grades.add(p.grade)
-                out.append(Placed(p.student_id, target, str(why)))
+                out.append(Placed(p.student_id, target, reason(why)))
                 break
         else:
             name = unique_names([class_name(p.grade, p.class_number)], (g.name for g in groups))[0]
@@ -389,7 +422,5 @@ def place(
                 name=name,
             )
             groups.append(target)
-            out.append(
-                Placed(p.student_id, target, _("no group with room: a new group is opened"), True)
-            )
+            out.append(Placed(p.student_id, target, reason("late_new"), True))
     return out

@@ -245,8 +245,16 @@ class Board:
         return sorted({w for g in self.groups for w in self.weekdays(g)})
 
 
-def load_board(plan: SchoolPlan, *, with_calendar: bool = True, lock: bool = False) -> Board:
-    """Load the board of ``plan`` (``lock``: take the grouping's row lock first)."""
+def load_board(
+    plan: SchoolPlan,
+    *,
+    with_calendar: bool = True,
+    lock: bool = False,
+    groups_only: bool = False,
+) -> Board:
+    """Load the board of ``plan`` (``lock``: take the grouping's row lock first;
+    ``groups_only``: the groups and their times, no members, sizes or staffing — what session
+    generation needs)."""
     version = published_version(plan)
     rules = rules_from_policy(policy_for(version)) if version else rules_from_policy(None)
     grouping_qs = Grouping.objects.filter(plan=plan)
@@ -254,13 +262,17 @@ def load_board(plan: SchoolPlan, *, with_calendar: bool = True, lock: bool = Fal
         grouping_qs = grouping_qs.select_for_update()
     grouping = grouping_qs.first()
     board = Board(plan=plan, version=version, rules=rules, grouping=grouping)
-    if version is not None:
+    if version is not None and not groups_only:
         board.participants = participants_of(plan)
     if grouping is None:
         return board
     board.groups = list(
         CareGroup.objects.filter(grouping=grouping).order_by("kind", "position", "id")
     )
+    if groups_only:
+        if with_calendar and version is not None:
+            attach_calendar(board)
+        return board
     members = GroupMember.objects.filter(plan=plan).select_related(
         "student", "student__school_class"
     )

@@ -126,7 +126,7 @@ T = {
     "Instructor of a third-party institution": "第三方机构教师",
     "Criminal record check (犯罪记录查询)": "犯罪记录查询",
     "Public notice of the appointment (聘任公示)": "聘任公示",
-    "Filed with the district (报备)": "报教育局备案",
+    "Filed with the district (报备)": "聘任报备（报教育局备案）",
     "Signed agreement": "签订协议",
     "user account": "登录账号",
     "institution": "机构",
@@ -359,6 +359,13 @@ T = {
     "Group": "分组",
     "No sessions.": "没有课后服务。",
     "No sessions this week.": "本周没有课后服务。",
+    ("grouping status", "Proposed"): "待确认",
+    ("grouping status", "Confirmed"): "已确认",
+    ("session status", "Scheduled"): "按时进行",
+    ("session status", "Cancelled"): "已取消",
+    ("institution status", "Approved"): "准入",
+    ("institution status", "Suspended"): "暂停",
+    ("institution status", "Exited"): "已清退",
 }
 PLURAL = {
     "Nothing was imported: %(count)d row of the file has errors.": ["未导入任何数据：文件中有 %(count)d 行有误。"],

@@ -6,6 +6,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from aftercare.models import WEEKDAYS
+from scheduling.grouping import reason_text
 from scheduling.models import (
     Assignment,
     CareGroup,
@@ -215,6 +216,10 @@ class GroupSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     course = serializers.UUIDField(source="course.public_id", read_only=True, default=None)
     size = serializers.IntegerField(read_only=True, default=None)
+    reasons = serializers.SerializerMethodField(help_text="why the group is as it is, in words")
+    reason_codes = serializers.SerializerMethodField(
+        help_text="the same as data: a code and its values each"
+    )
 
     class Meta:
         model = CareGroup
@@ -226,11 +231,18 @@ class GroupSerializer(serializers.ModelSerializer):
             "name",
             "grades",
             "reasons",
+            "reason_codes",
             "course",
             "placed_late",
             "size",
         ]
         read_only_fields = fields
+
+    def get_reasons(self, group) -> list[str]:
+        return [reason_text(r) for r in group.reasons]
+
+    def get_reason_codes(self, group) -> list[dict]:
+        return [r if isinstance(r, dict) else {"code": "text", "text": r} for r in group.reasons]
 
 
 class MemberSerializer(serializers.Serializer):

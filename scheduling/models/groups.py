@@ -22,6 +22,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftercare.models import WEEKDAYS, District, School, User
 from aftercare.tenancy import TenantQuerySet, TenantRule
@@ -60,8 +61,8 @@ class Room(models.Model):
 
 
 class GroupingStatus(models.TextChoices):
-    PROPOSED = "proposed", _("Proposed")
-    CONFIRMED = "confirmed", _("Confirmed")
+    PROPOSED = "proposed", pgettext_lazy("grouping status", "Proposed")
+    CONFIRMED = "confirmed", pgettext_lazy("grouping status", "Confirmed")
 
 
 class Grouping(models.Model):

@@ -20,15 +20,16 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftercare.models import District, School, User, mobile_validator
 from aftercare.tenancy import TenantQuerySet, TenantRule
 
 
 class InstitutionStatus(models.TextChoices):
-    APPROVED = "approved", _("Approved")
-    SUSPENDED = "suspended", _("Suspended")
-    EXITED = "exited", _("Exited")
+    APPROVED = "approved", pgettext_lazy("institution status", "Approved")
+    SUSPENDED = "suspended", pgettext_lazy("institution status", "Suspended")
+    EXITED = "exited", pgettext_lazy("institution status", "Exited")
 
 
 class Institution(models.Model):

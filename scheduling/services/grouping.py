@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,21 +27,26 @@ from scheduling.grouping import (
     group_name,
     place,
     propose,
+    reason,
+    reason_text,
     stage,
     unique_names,
 )
 from scheduling.models import (
+    Assignment,
     CareGroup,
     Grouping,
     GroupingStatus,
     GroupKind,
     GroupMember,
     Placement,
+    RoomBooking,
 )
-from scheduling.selectors import Board, load_board
+from scheduling.selectors import Board, load_board, participants_of
 from scheduling.services.common import lock_plan, not_published, require_grouping, require_manager
 from scheduling.services.sections import sync_sections
 from scheduling.services.sessions import regenerate_locked
+from scheduling.sql import array_literal
 
 
 @dataclass
@@ -56,6 +61,17 @@ def _board(plan: SchoolPlan, *, with_calendar: bool = False) -> Board:
     return load_board(plan, with_calendar=with_calendar)
 
 
+INSERT_MEMBERS = """
+INSERT INTO scheduling_groupmember
+       (district_id, school_id, plan_id, group_id, student_id, application_id, placement,
+        placed_at, note)
+SELECT %(district)s, %(school)s, %(plan)s, m.group_id, m.student_id, m.application_id,
+       %(placement)s, %(now)s, ''
+  FROM unnest(%(groups)s::bigint[], %(students)s::bigint[], %(applications)s::bigint[])
+       AS m (group_id, student_id, application_id)
+"""
+
+
 @transaction.atomic
 def propose_groups(*, actor: User, plan: SchoolPlan) -> Grouping:
     """Propose basic-care groups for the published plan's participants by the district's
@@ -66,7 +82,9 @@ def propose_groups(*, actor: User, plan: SchoolPlan) -> Grouping:
     Errors: NotAllowed; Conflict ``plan_not_published``, ``grouping_confirmed``;
     InvalidInput ``no_participants``."""
     require_manager(actor, plan.school)
-    board = _board(plan)
+    lock_plan(plan)
+    # Only what a proposal needs: the groups there are (to replace) and the participants.
+    board = load_board(plan, with_calendar=False, groups_only=True)
     if board.version is None:
         raise not_published()
     if board.confirmed:
@@ -74,6 +92,7 @@ def propose_groups(*, actor: User, plan: SchoolPlan) -> Grouping:
             _("The groups are confirmed. New participants are placed into them instead."),
             code="grouping_confirmed",
         )
+    board.participants = participants_of(plan)
     if not board.participants:
         raise InvalidInput(
             _("No child of this plan is approved for basic care yet: there is nobody to group."),
@@ -98,7 +117,13 @@ def propose_groups(*, actor: User, plan: SchoolPlan) -> Grouping:
         grouping.proposed_by = actor
         grouping.status = GroupingStatus.PROPOSED
         grouping.save(update_fields=["rules", "proposed_at", "proposed_by", "status"])
-        CareGroup.objects.filter(grouping=grouping, kind=GroupKind.BASIC).delete()
+        # What hangs on the old groups goes first, each in one DELETE (no sessions exist
+        # before confirmation), so the groups' own delete collects nothing row by row.
+        old = [g.pk for g in board.groups if g.kind == GroupKind.BASIC]
+        GroupMember.objects.filter(group_id__in=old).delete()
+        Assignment.objects.filter(group_id__in=old).delete()
+        RoomBooking.objects.filter(group_id__in=old).delete()
+        CareGroup.objects.filter(pk__in=old).delete()
         board.groups = [g for g in board.groups if g.kind == GroupKind.COURSE]
     proposal = propose([p for p, _app in board.participants.values()], rules)
     section_names = {g.name for g in board.sections}
@@ -119,23 +144,25 @@ def propose_groups(*, actor: User, plan: SchoolPlan) -> Grouping:
             for index, (g, name) in enumerate(zip(proposal, names, strict=True))
         ]
     )
-    GroupMember.objects.bulk_create(
-        [
-            GroupMember(
-                district_id=plan.district_id,
-                school_id=plan.school_id,
-                plan=plan,
-                group=group,
-                student_id=sid,
-                application_id=board.participants[sid][1],
-                placement=Placement.PROPOSED,
-                placed_at=now,
-            )
-            for group, g in zip(groups, proposal, strict=True)
-            for sid in g.members
-        ],
-        batch_size=2000,
-    )
+    placed = [
+        (group.pk, sid, board.participants[sid][1])
+        for group, g in zip(groups, proposal, strict=True)
+        for sid in g.members
+    ]
+    with connection.cursor() as cursor:  # every member in one statement
+        cursor.execute(
+            INSERT_MEMBERS,
+            {
+                "district": plan.district_id,
+                "school": plan.school_id,
+                "plan": plan.pk,
+                "placement": Placement.PROPOSED.value,
+                "now": now,
+                "groups": array_literal(p[0] for p in placed),
+                "students": array_literal(p[1] for p in placed),
+                "applications": array_literal(p[2] for p in placed),
+            },
+        )
     board.groups += groups
     sync_sections(board)
     record_event(
@@ -288,7 +315,7 @@ def merge_groups(*, actor: User, plan: SchoolPlan, group: CareGroup, other: Care
     target.reasons = [
         *target.reasons,
         *source.reasons,
-        _("Merged with %(b)s by the school.") % {"b": source.name},
+        reason("merged_by_school", b=source.name),
     ]
     target.save(update_fields=["reasons"])
     source.delete()
@@ -341,7 +368,7 @@ def split_group(
         name=f"{source.name}·{len(board.groups) + 1}",
         position=source.position,
         grades=source.grades,
-        reasons=[_("Split from %(a)s by the school.") % {"a": source.name}],
+        reasons=[reason("split_by_school", a=source.name)],
     )
     GroupMember.objects.filter(plan=plan, student_id__in=chosen).update(group=new)
     taken = {g.name for g in board.groups}
@@ -435,7 +462,7 @@ def place_latecomers(board: Board, *, now) -> PlaceResult:
                 application_id=board.participants[p.student_id][1],
                 placement=Placement.LATE,
                 placed_at=now,
-                note=p.reason[:200],
+                note=reason_text(p.reason)[:200],
             )
             for p in placed
         ]

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
-
-from scheduling.grouping import unique_names
+from scheduling.grouping import reason, unique_names
 from scheduling.models import CareGroup, GroupKind, Session
 from scheduling.selectors import Board, open_courses
 
@@ -35,7 +33,7 @@ def sync_sections(board: Board) -> int:
                     grades=sorted(course.grades),
                     course=course,
                     lineage=lineage,
-                    reasons=[_("An extended course is its own section.")],
+                    reasons=[reason("section")],
                     placed_late=grouping.is_confirmed,
                 )
             )

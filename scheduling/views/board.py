@@ -31,6 +31,7 @@ from scheduling.forms import (
     MoveForm,
     RoomBookingForm,
 )
+from scheduling.grouping import reason_text
 from scheduling.models import (
     Assignment,
     CareGroup,
@@ -120,6 +121,7 @@ def _group_rows(board):
         rows.append(
             {
                 "group": g,
+                "reasons": [reason_text(r) for r in g.reasons],
                 "size": size,
                 "required": required_teachers(size, staffing_rules),
                 "days": days,
@@ -308,6 +310,7 @@ def group_detail(request, group_id):
         "scheduling/group.html",
         {
             "group": group,
+            "reasons": [reason_text(r) for r in group.reasons],
             "plan": plan,
             "school": plan.school,
             "board": board,

@@ -26,7 +26,12 @@ def teacher_timetable(request):
     return render(
         request,
         "scheduling/teacher_timetable.html",
-        {"days": by_date(sessions), "today": today, "nav": "timetable"},
+        {
+            "days": by_date(sessions),
+            "today": today,
+            "several_schools": len({s.school_id for s in sessions}) > 1,
+            "nav": "timetable",
+        },
     )
 
 

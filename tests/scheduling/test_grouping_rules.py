@@ -36,7 +36,7 @@ def cohort(*classes):
         (0, 0),
         (1, 1),  # never zero for a non-empty group
         (30, 1),
-        (31, 1),  # remainder 31 > 30: another teacher? 0 whole + 1 = 1
+        (31, 1),  # no whole 45, a remainder of 31 > 30: one teacher
         (45, 1),
         (75, 1),  # 45 + remainder 30: not over 30
         (76, 2),  # 45 + remainder 31: one more
@@ -69,7 +69,9 @@ def test_a_class_of_thirty_stands_alone():
     groups = propose(cohort((3, 1, 30), (3, 2, 12)), Rules())
     alone = next(g for g in groups if 301 in g.class_ids)
     assert alone.class_ids == [301] and alone.size == 30
-    assert "30" in alone.reasons[0]
+    assert alone.reasons == [
+        {"code": "alone", "cls": {"grades": [3], "numbers": [1]}, "n": 30, "min": 30}
+    ]
 
 
 def test_a_small_class_merges_with_the_smallest_class_of_its_grade():
@@ -80,7 +82,12 @@ def test_a_small_class_merges_with_the_smallest_class_of_its_grade():
     # 3-3 (5, the smallest) is merged first, with the next smallest, 3-2 (12) -> 17; then the
     # unit still below 30 takes 3-1 (20) -> 37.
     assert sizes == {(301, 302, 303): 37}
-    assert any("3班" in r and "smallest" in r for r in groups[0].reasons)
+    first, second = groups[0].reasons
+    assert first["code"] == second["code"] == "merged_grade"
+    assert (first["a"], first["b"]) == (
+        {"grades": [3], "numbers": [3]},
+        {"grades": [3], "numbers": [2]},
+    )
 
 
 def test_a_small_grade_merges_with_an_adjacent_grade():
@@ -88,7 +95,7 @@ def test_a_small_grade_merges_with_an_adjacent_grade():
     groups = propose(cohort((1, 1, 12), (2, 1, 10), (4, 1, 35)), Rules())
     merged = next(g for g in groups if len(g.grades) > 1)
     assert merged.grades == [1, 2] and merged.size == 22
-    assert any("adjacent" in r for r in merged.reasons)
+    assert any(r["code"] == "merged_adjacent" for r in merged.reasons)
     assert next(g for g in groups if g.grades == [4]).size == 35
 
 
@@ -100,7 +107,7 @@ def test_merges_stay_within_the_stage_when_the_policy_says_so():
     staged = propose(participants, Rules(merge_threshold=20, within_stage=True))
     assert all(len({stage(x) for x in g.grades}) == 1 for g in staged)
     assert sorted(g.size for g in staged) == [8, 9, 30]
-    assert any("stage" in r for g in staged for r in g.reasons)
+    assert any(r["code"] == "small_stage" for g in staged for r in g.reasons)
 
 
 def test_a_class_above_the_maximum_is_split_evenly():
@@ -196,4 +203,16 @@ def test_a_latecomer_joins_their_classmates_first():
         ExistingGroup(key="b", grades={3}, class_ids={301}, size=25),
     ]
     placed = place([Participant(1, 301, 3, 1)], groups, Rules())
-    assert placed[0].group.key == "b" and "class" in placed[0].reason
+    assert placed[0].group.key == "b" and placed[0].reason == {"code": "late_class"}
+
+
+def test_reasons_are_put_into_words_when_shown():
+    from django.utils import translation
+
+    from scheduling.grouping import reason_text
+
+    (group,) = propose(cohort((3, 1, 20), (3, 2, 12)), Rules())
+    with translation.override("en"):
+        text = reason_text(group.reasons[0])
+    assert text.startswith("Grade 3 Class 2 (12) is below 30 and merges with Grade 3 Class 1 (20)")
+    assert reason_text("older text stays") == "older text stays"

@@ -32,7 +32,7 @@ def test_propose_groups_participants_by_the_rules(sched):
     assert sizes == [22, 31]
     assert GroupMember.objects.filter(plan=sched.plan).count() == 53
     merged = next(g for g in groups if len(g.grades) > 1)
-    assert merged.reasons and all(isinstance(r, str) for r in merged.reasons)
+    assert merged.reasons and all(r["code"] for r in merged.reasons)
     section = CareGroup.objects.get(plan=sched.plan, kind=GroupKind.COURSE)
     assert section.course == sched.course and section.lineage == sched.course.lineage
     assert AuditEvent.objects.filter(action="grouping.proposed").count() == 1
@@ -174,3 +174,27 @@ def test_latecomers_need_a_confirmed_grouping(sched):
     with pytest.raises(Conflict) as err:
         services.place_new_participants(actor=sched.principal, plan=sched.plan)
     assert err.value.code == "not_confirmed"
+
+
+def test_a_big_class_keeps_its_own_group(sched):
+    from scheduling import checks
+
+    big = sched.participants(1, 1, 32)
+    small = sched.participants(2, 1, 10)
+    services.propose_groups(actor=sched.principal, plan=sched.plan)
+    home = CareGroup.objects.get(plan=sched.plan, members__student=big[0])
+    other = CareGroup.objects.get(plan=sched.plan, members__student=small[0])
+
+    def codes():
+        return [i.code for i in checks.check(load_board(sched.plan, with_calendar=False))]
+
+    # One child moved out of the big class: the class still has its own group.
+    services.move_students(
+        actor=sched.principal, plan=sched.plan, students=[big[0].pk], to_group=other
+    )
+    assert "class_not_alone" not in codes()
+    # Another class's child moved into the big class's group: the rule is broken.
+    services.move_students(
+        actor=sched.principal, plan=sched.plan, students=[small[1].pk], to_group=home
+    )
+    assert "class_not_alone" in codes()

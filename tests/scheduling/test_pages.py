@@ -62,7 +62,7 @@ def test_the_care_teacher_sees_todays_groups_first(generated, client, login, wor
     login(world.users["care_a1"])
     home = get(client, reverse("teacher_home")).content.decode()
     assert 'data-testid="today-groups"' in home
-    assert home.count('data-testid="session"') == 1  # the grade-3 class, today
+    assert home.count('data-testid="session"') == 1  # their group, today
     page = get(client, reverse("scheduling_teacher_timetable")).content.decode()
     first_day = page.index('data-testid="timetable-day"')
     assert "11月18日" in page[first_day : first_day + 400]
