@@ -1,6 +1,6 @@
 # The two commands of the README. Both bootstrap first (Debian packages, .venv, pinned deps),
 # idempotently, then start embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set.
-.PHONY: run test bootstrap lint format messages services stop bench-rush bench-approve bench-roll bench-billing
+.PHONY: run test bootstrap lint format messages services stop bench-rush bench-approve bench-roll bench-billing bench-scheduling
 
 PY := .venv/bin/python
 
@@ -33,6 +33,11 @@ stop:
 # Registration-rush benchmark (see bench/rush.py; takes a few minutes).
 bench-rush: bootstrap
 	@$(PY) scripts/dev.py exec $(PY) bench/rush.py $(BENCH_ARGS)
+
+# Scheduling benchmark: grouping one school of 1,500 participants, a district of 30 schools'
+# semester of sessions as one Celery job against a per-session save loop (bench/scheduling.py).
+bench-scheduling: bootstrap
+	@$(PY) scripts/dev.py exec $(PY) bench/scheduling.py $(BENCH_ARGS)
 
 # Billing benchmarks: a district's semester billing (100,000 students) against a per-student
 # ORM loop, and 1,000 payment notifications × 5 through gunicorn (bench/billing.py).
