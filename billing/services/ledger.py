@@ -48,6 +48,50 @@ def charge_lines(gross: int, reduction: int) -> list[tuple[str, int]]:
     return [line for line in lines if line[1]]
 
 
+# ``post_charges`` writes ``charge_lines`` in SQL: keep the two the same rule.
+POST_CHARGES = """
+WITH j AS (
+    INSERT INTO billing_journal
+        (district_id, school_id, kind, key, memo, invoice_id, created_by_id, created_at)
+    SELECT i.district_id, i.school_id, 'charge', 'charge:' || i.id || ':' || i.revision, '',
+           i.id, NULL, %(now)s
+      FROM billing_invoice i
+     WHERE i.id = ANY(%(ids)s) AND i.district_id = %(district)s AND i.school_id = %(school)s
+       AND i.gross_fen > 0
+    ON CONFLICT (district_id, school_id, key) DO NOTHING
+    RETURNING id, invoice_id
+)
+INSERT INTO billing_journalline
+    (district_id, school_id, journal_id, category, amount_fen, invoice_id)
+SELECT i.district_id, i.school_id, j.id, v.category, v.amount, i.id
+  FROM j
+  JOIN billing_invoice i ON i.id = j.invoice_id
+ CROSS JOIN LATERAL (VALUES ('fee_income', -i.gross_fen),
+                            ('receivable', i.gross_fen - i.reduction_fen),
+                            ('exemptions', i.reduction_fen)) AS v(category, amount)
+ WHERE v.amount <> 0
+"""
+
+
+def post_charges(*, district_id: int, school_id: int, invoice_ids: list[int]) -> int:
+    """The charge journals of freshly issued invoices (their current revision), set-based:
+    ONE statement inserts the journals and all their lines (the balance check runs once at
+    its end). Same rule as ``charge_lines``; idempotent by the journal key."""
+    if not invoice_ids:
+        return 0
+    with connection.cursor() as cur:
+        cur.execute(
+            POST_CHARGES,
+            {
+                "ids": list(invoice_ids),
+                "district": district_id,
+                "school": school_id,
+                "now": timezone.now(),
+            },
+        )
+        return cur.rowcount
+
+
 def reversal_lines(gross: int, reduction: int) -> list[tuple[str, int]]:
     return [(category, -amount) for category, amount in charge_lines(gross, reduction)]
 
