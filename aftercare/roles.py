@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 class Role(models.TextChoices):
     DISTRICT_OFFICIAL = "district_official", _("District official")
+    INSPECTOR = "inspector", _("Inspector (督学)")
     PRINCIPAL = "principal", _("Principal")
     SCHOOL_ADMIN = "school_admin", _("School administrator")
     HOMEROOM_TEACHER = "homeroom_teacher", _("Homeroom teacher")
@@ -13,7 +14,10 @@ class Role(models.TextChoices):
     PARENT = "parent", _("Parent")
 
 
-DISTRICT_ROLES = frozenset({Role.DISTRICT_OFFICIAL})
+# Held at district level (no school). Officials act; inspectors (督学) only read, in reporting:
+# write rights and ``Scope.official_districts`` follow OFFICIAL_ROLES, never DISTRICT_ROLES.
+OFFICIAL_ROLES = frozenset({Role.DISTRICT_OFFICIAL})
+DISTRICT_ROLES = OFFICIAL_ROLES | {Role.INSPECTOR}
 MANAGER_ROLES = frozenset({Role.PRINCIPAL, Role.SCHOOL_ADMIN})
 TEACHER_ROLES = frozenset({Role.HOMEROOM_TEACHER, Role.CARE_TEACHER})
 SCHOOL_ROLES = MANAGER_ROLES | TEACHER_ROLES | {Role.PARENT}

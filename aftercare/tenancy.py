@@ -28,7 +28,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.functional import SimpleLazyObject
 
-from aftercare.roles import DISTRICT_ROLES, MANAGER_ROLES, TEACHER_ROLES, Role
+from aftercare.roles import MANAGER_ROLES, OFFICIAL_ROLES, TEACHER_ROLES, Role
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,11 @@ class Scope:
         self.grants = grants
         self.roles = frozenset(g.role for g in grants)
         self.official_districts = frozenset(
-            g.district_id for g in grants if g.role in DISTRICT_ROLES
+            g.district_id for g in grants if g.role in OFFICIAL_ROLES
+        )
+        # Inspectors (督学) read the district's reporting pages only; they act nowhere.
+        self.inspector_districts = frozenset(
+            g.district_id for g in grants if g.role == Role.INSPECTOR
         )
         self.manager_schools = frozenset(g.school_id for g in grants if g.role in MANAGER_ROLES)
         self.teacher_schools = frozenset(g.school_id for g in grants if g.role in TEACHER_ROLES)

@@ -17,6 +17,7 @@ from aftercare import rules
 from aftercare.audit import record_event
 from aftercare.errors import Conflict, InvalidInput
 from aftercare.models import (
+    DISTRICT_ROLES,
     CalendarException,
     CalendarKind,
     District,
@@ -156,7 +157,7 @@ def grant_role(
         raise InvalidInput(fields={"role": [_("Choose a valid role.")]})
     if school is not None and school.district_id != district.pk:
         raise InvalidInput(fields={"school": [_("Choose a school of this district.")]})
-    if role == Role.DISTRICT_OFFICIAL:
+    if role in DISTRICT_ROLES:
         school = None
     elif school is None:
         raise InvalidInput(fields={"school": [_("This role belongs to a school.")]})
