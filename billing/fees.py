@@ -25,7 +25,8 @@ from django.utils.translation import gettext as _
 from aftercare.models import GRADE_NAMES
 from billing.money import fmt, percent_of, to_fen
 from plans.calendar import PlanCalendar, plan_calendar
-from plans.models import FeeUnit
+from plans.effective import rules_for
+from plans.models import FeeUnit, ServiceClass
 
 
 @dataclass(frozen=True)
@@ -36,23 +37,24 @@ class Caps:
     per_semester: Decimal | None = None
 
 
-def caps_for(policy, *, school, service: str) -> Caps:
-    """The caps that bind ``service`` ("basic" or "course") at ``school`` under ``policy``.
-    Today the district policy's own fields; per-school-category caps plug in here."""
+def caps_for(policy, *, school, service: str, grade: int, version=None) -> Caps:
+    """The caps that bind ``service`` ("basic" or "course") for a student of ``grade`` at
+    ``school`` under ``policy``: the most specific rule of the school's category, the grade's
+    stage (小学/初中) and the class of service (``plans.effective.rules_for``; the plan's
+    declared class for basic care), bounded by any provincial ceiling."""
     if policy is None:
         return Caps()
     if service == "basic":
-        return Caps(
-            policy.basic_cap_per_lesson,
-            policy.basic_cap_per_hour,
-            policy.basic_cap_per_month,
-            policy.basic_cap_per_semester,
-        )
+        service_class = getattr(version, "basic_service_class", None) or ServiceClass.SUPERVISION
+        prefix = "basic"
+    else:
+        service_class, prefix = ServiceClass.EXTENDED, "extended"
+    rules = rules_for(policy, school, grade, service_class)
     return Caps(
-        policy.extended_cap_per_lesson,
-        policy.extended_cap_per_hour,
-        policy.extended_cap_per_month,
-        policy.extended_cap_per_semester,
+        getattr(rules, f"{prefix}_cap_per_lesson", None),
+        getattr(rules, f"{prefix}_cap_per_hour", None),
+        getattr(rules, f"{prefix}_cap_per_month", None),
+        getattr(rules, f"{prefix}_cap_per_semester", None),
     )
 
 
@@ -150,21 +152,25 @@ class FeeTable:
     def cap_breaches(self, grades) -> list[str]:
         """Every full-semester line above a policy cap, as a sentence naming the cap."""
         out = []
-        school = self.version.school
+        school, v = self.version.school, self.version
         for grade in sorted(set(grades)):
             line = self.basic(grade, None)
             if line is not None:
                 totals = self.calendar.grade_totals(grade)
-                out += self._breaches(
-                    line, totals, caps_for(self.policy, school=school, service="basic")
-                )
+                caps = caps_for(self.policy, school=school, service="basic", grade=grade, version=v)
+                out += self._breaches(line, totals, caps)
         for course_id in sorted(self.courses):
             line = self.course(course_id, None)
-            if line is not None:
-                totals = self.calendar.course_totals(course_id)
-                out += self._breaches(
-                    line, totals, caps_for(self.policy, school=school, service="course")
-                )
+            if line is None:
+                continue
+            totals = self.calendar.course_totals(course_id)
+            # A course binds at the cap of each grade it admits (stages may differ).
+            for grade in sorted(set(self.courses[course_id].grades) or {1}):
+                caps = caps_for(self.policy, school=school, service="course", grade=grade)
+                breaches = self._breaches(line, totals, caps)
+                if breaches:
+                    out += breaches
+                    break
         return out
 
     def _breaches(self, line: Line, totals, caps: Caps) -> list[str]:

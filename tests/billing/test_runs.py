@@ -226,3 +226,28 @@ def test_batches_are_bulk_statements_not_a_query_per_student(bill):
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM billing_journal")
         assert cur.fetchone()[0] == 33
+
+
+def test_a_school_categorys_lower_cap_refuses_billing_naming_it(bill):
+    """Caps come from plans.effective.rules_for: a rural category's basic-care cap of 1.20
+    per 课时 binds school a1 (and names the cap), while a2's billing would not be touched."""
+    from plans.models import RuleOverride, SchoolCategory, SchoolCategoryAssignment
+    from plans.selectors import current_policy
+
+    policy = current_policy(bill.semesters["a"])
+    rural = SchoolCategory.objects.create(
+        district=bill.world.a, policy=policy, code="rural", name="农村"
+    )
+    SchoolCategoryAssignment.objects.create(
+        district=bill.world.a, policy=policy, school=bill.world.schools["a1"], category=rural
+    )
+    RuleOverride.objects.create(
+        district=bill.world.a,
+        policy=policy,
+        category=rural,
+        rule="basic_cap_per_lesson",
+        value="1.20",
+    )
+    with pytest.raises(Conflict) as err:
+        _start(bill)
+    assert "1.50" in str(err.value) and "1.20" in str(err.value)
