@@ -247,6 +247,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "SeatStatusEnum": "enrollment.models.registration.SeatStatus",
+        "PriorityGroupEnum": "enrollment.models.registration.PriorityGroup",
+        "ApplicationStatusEnum": "enrollment.models.registration.ApplicationStatus",
+        "ApplicationEventEnum": "enrollment.models.history.ApplicationEvent",
+        "BindingStatusEnum": "enrollment.models.roster.BindingStatus",
+        "GuardianRelationEnum": "enrollment.models.roster.Relation",
         "PlanStatusEnum": "plans.models.plans.PlanStatus",
         "InstitutionStatusEnum": "scheduling.models.staff.InstitutionStatus",
         "StaffKindEnum": "scheduling.models.staff.StaffKind",

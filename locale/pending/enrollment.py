@@ -29,6 +29,7 @@ T = {
         "只有经学校核实（✓）的优先群体才计入优先顺序；家长仅申报未核实（?）的不计入。请在下方名单中核实。"
     ),
     "verified by the school": "学校已核实",
+    "Priority groups verified by the school": "经学校核实的优先类别",
     "declared, not verified": "已申报，未核实",
     ("priority groups", "Verify"): "核实",
     "Save the verification": "保存核实结果",

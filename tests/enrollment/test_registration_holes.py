@@ -32,7 +32,7 @@ from enrollment.models import (
 from enrollment.selectors.courses import course_board
 from enrollment.services import registration
 from enrollment.services.applications import verify_priority_groups
-from enrollment.services.registration import RegistrationError, courses
+from enrollment.services.registration import RegistrationError, courses, tier_label
 from tests.enrollment.plan_world import HOUR, child, closed_then_open, course, published
 from tests.factories import CourseRegistrationFactory, SemesterFactory
 
@@ -218,7 +218,7 @@ def test_the_public_result_names_no_tier_and_can_be_rerun(world, client, api):
     assert draw.seed in text
 
 
-def test_a_family_sees_its_own_tier(world, api):
+def test_a_family_sees_its_own_tier(world, api, client, login):
     _version, c, families = _lottery(world, capacity=1, families=2)
     Application.objects.filter(pk=families[0].application.pk).update(priority_groups=["hardship"])
     verify_priority_groups(
@@ -233,6 +233,12 @@ def test_a_family_sees_its_own_tier(world, api):
     assert [(r["lottery_rank"], r["lottery_tier"]) for r in mine] == [(1, 0)]
     theirs = api(families[1].parent).get("/api/v1/registrations/").json()["results"]
     assert [(r["lottery_rank"], r["lottery_tier"]) for r in theirs] == [(2, 1)]
+    login(families[0].parent)
+    page = client.get(reverse("family_courses")).content.decode()
+    place = page[page.index('data-testid="lottery-place"') :]
+    place = place[: place.index("</div>")]
+    assert "1" in place and tier_label(0) in place
+    assert 'data-testid="lottery-link"' in page
 
 
 # --------------------------------------------------------------------------- local date
