@@ -63,19 +63,18 @@ class DayStaffing:
         )
 
 
+def need(board: Board, group) -> int:
+    """Teachers ``group`` needs by the ratio of its stage and class of service."""
+    return required_teachers(board.sizes.get(group.pk, 0), board.rules_for(group).staffing)
+
+
 def staffing(board: Board) -> list[DayStaffing]:
     rules = board.rules.staffing
     out = []
     for weekday in board.service_weekdays():
         groups = [g for g in board.groups if weekday in board.weekdays(g)]
-        required = sum(required_teachers(board.sizes.get(g.pk, 0), rules) for g in groups)
-        assigned = sum(
-            min(
-                len(board.teachers(g.pk, weekday)),
-                required_teachers(board.sizes.get(g.pk, 0), rules),
-            )
-            for g in groups
-        )
+        required = sum(need(board, g) for g in groups)
+        assigned = sum(min(len(board.teachers(g.pk, weekday)), need(board, g)) for g in groups)
         out.append(
             DayStaffing(
                 weekday=weekday,
@@ -93,7 +92,6 @@ def staffing(board: Board) -> list[DayStaffing]:
 
 
 def _grouping_issues(board: Board) -> list[Issue]:
-    rules = board.rules.grouping
     out: list[Issue] = []
     unplaced = board.unplaced()
     if unplaced:
@@ -124,6 +122,7 @@ def _grouping_issues(board: Board) -> list[Issue]:
             if best is None or (n, -group_id) > (per_group[best][class_id], -best):
                 home[class_id] = group_id
     for group in board.basic_groups:
+        rules = board.rules_for(group).grouping
         size = board.sizes.get(group.pk, 0)
         if size > rules.max_size:
             out.append(
@@ -179,19 +178,19 @@ def _grouping_issues(board: Board) -> list[Issue]:
 
 
 def _staffing_issues(board: Board) -> list[Issue]:
-    rules = board.rules.staffing
     out: list[Issue] = []
     for group in board.groups:
         size = board.sizes.get(group.pk, 0)
         if not size:
             continue
-        need = required_teachers(size, rules)
+        rules = board.rules_for(group).staffing
+        needed = need(board, group)
         short: dict[int, list[int]] = defaultdict(list)  # assigned count -> weekdays
         no_room: list[int] = []
         small_room: dict[str, list[int]] = defaultdict(list)
         for weekday in board.weekdays(group):
             have = len(board.teachers(group.pk, weekday))
-            if have < need:
+            if have < needed:
                 short[have].append(weekday)
             booking = board.room(group.pk, weekday)
             if booking is None:
@@ -209,7 +208,7 @@ def _staffing_issues(board: Board) -> list[Issue]:
                     % {
                         "group": group.name,
                         "n": size,
-                        "need": need,
+                        "need": needed,
                         "days": days_label(days),
                         "per": rules.students_per_teacher,
                         "have": have,
@@ -236,6 +235,7 @@ def _staffing_issues(board: Board) -> list[Issue]:
                     group.pk,
                 )
             )
+    rules = board.rules.staffing
     for day in staffing(board):
         if day.managers_assigned < day.managers_required:
             out.append(

@@ -51,7 +51,7 @@ from scheduling.models import (
     VettingRecord,
     VettingStep,
 )
-from scheduling.policy import SchedulingRules, policy_for, rules_from_policy
+from scheduling.policy import PlanRules, SchedulingRules, policy_for
 from scheduling.timetable import GroupTime, group_time
 
 PARTICIPATING = (ApplicationStatus.APPROVED, ApplicationStatus.WITHDRAWAL_REQUESTED)
@@ -206,6 +206,11 @@ class Board:
     calendar: PlanCalendar | None = None
     times: dict[int, GroupTime] = field(default_factory=dict)
     courses_by_lineage: dict = field(default_factory=dict)
+    plan_rules: PlanRules | None = None
+
+    def rules_for(self, group) -> SchedulingRules:
+        """The rules of ``group``'s stage and class of service (``scheduling.policy``)."""
+        return self.plan_rules.for_group(group) if self.plan_rules else self.rules
 
     @property
     def confirmed(self) -> bool:
@@ -256,12 +261,13 @@ def load_board(
     ``groups_only``: the groups and their times, no members, sizes or staffing — what session
     generation needs)."""
     version = published_version(plan)
-    rules = rules_from_policy(policy_for(version)) if version else rules_from_policy(None)
+    plan_rules = PlanRules(version)
+    rules = plan_rules.get(1)
     grouping_qs = Grouping.objects.filter(plan=plan)
     if lock:
         grouping_qs = grouping_qs.select_for_update()
     grouping = grouping_qs.first()
-    board = Board(plan=plan, version=version, rules=rules, grouping=grouping)
+    board = Board(plan=plan, version=version, rules=rules, grouping=grouping, plan_rules=plan_rules)
     if version is not None and not groups_only:
         board.participants = participants_of(plan)
     if grouping is None:

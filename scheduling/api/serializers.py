@@ -336,7 +336,10 @@ class SchedulingBoardSerializer(serializers.Serializer):
     status = serializers.CharField(allow_null=True, help_text="proposed | confirmed | null")
     participants = serializers.IntegerField()
     unplaced = serializers.IntegerField()
-    rules = serializers.DictField()
+    rules = serializers.DictField(help_text="the rules of the plan's primary grades")
+    rules_by_group = serializers.DictField(
+        help_text="each group's rules (its stage and class of service may differ)"
+    )
     violations = IssueSerializer(many=True)
     staffing = DayStaffingSerializer(many=True)
     groups = GroupSerializer(many=True)

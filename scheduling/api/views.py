@@ -367,6 +367,13 @@ def board_data(plan: SchoolPlan) -> dict:
         "participants": len(board.participants),
         "unplaced": len(board.unplaced()),
         "rules": {**board.rules.grouping.as_dict(), **vars(board.rules.staffing)},
+        "rules_by_group": {
+            str(g.public_id): {
+                **board.rules_for(g).grouping.as_dict(),
+                **vars(board.rules_for(g).staffing),
+            }
+            for g in board.groups
+        },
         "violations": [
             {"code": i.code, "message": i.message, "group": ids.get(i.group_id)}
             for i in checks.check(board)

@@ -115,7 +115,7 @@ def _teacher_conflicts(
 def _lesson_caps(
     board: Board, staff: StaffMember, group: CareGroup, weekdays: list[int]
 ) -> list[str]:
-    rules = board.rules.staffing
+    rules = board.rules_for(group).staffing
     if staff.kind in UNPAID_KINDS or not (
         rules.paid_lessons_per_day or rules.paid_lessons_per_week
     ):

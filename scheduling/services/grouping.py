@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from aftercare.audit import record_event
 from aftercare.errors import Conflict, InvalidInput
 from aftercare.models import User
-from plans.models import SchoolPlan
+from plans.models import SchoolPlan, stage_of
 from scheduling import checks
 from scheduling.grouping import (
     ExistingGroup,
@@ -99,20 +99,28 @@ def propose_groups(*, actor: User, plan: SchoolPlan) -> Grouping:
             code="no_participants",
         )
     now = timezone.now()
-    rules = board.rules.grouping
+    # Each stage (小学, 初中) is grouped by its own rules and never merged with the other.
+    by_stage: dict[str, list[Participant]] = {}
+    for p, _app in board.participants.values():
+        by_stage.setdefault(stage_of(p.grade), []).append(p)
+    stage_rules = {
+        key: board.plan_rules.get(min(p.grade for p in people)).grouping
+        for key, people in by_stage.items()
+    }
+    applied = {key: r.as_dict() for key, r in stage_rules.items()}
     grouping = board.grouping
     if grouping is None:
         grouping = Grouping.objects.create(
             district_id=plan.district_id,
             school_id=plan.school_id,
             plan=plan,
-            rules=rules.as_dict(),
+            rules=applied,
             proposed_at=now,
             proposed_by=actor,
         )
         board.grouping = grouping
     else:
-        grouping.rules = rules.as_dict()
+        grouping.rules = applied
         grouping.proposed_at = now
         grouping.proposed_by = actor
         grouping.status = GroupingStatus.PROPOSED
@@ -125,7 +133,11 @@ def propose_groups(*, actor: User, plan: SchoolPlan) -> Grouping:
         RoomBooking.objects.filter(group_id__in=old).delete()
         CareGroup.objects.filter(pk__in=old).delete()
         board.groups = [g for g in board.groups if g.kind == GroupKind.COURSE]
-    proposal = propose([p for p, _app in board.participants.values()], rules)
+    proposal = [
+        group
+        for key in sorted(by_stage, key=lambda k: min(p.grade for p in by_stage[k]))
+        for group in propose(by_stage[key], stage_rules[key])
+    ]
     section_names = {g.name for g in board.sections}
     names = unique_names([g.name for g in proposal], section_names)
     groups = CareGroup.objects.bulk_create(
@@ -172,7 +184,7 @@ def propose_groups(*, actor: User, plan: SchoolPlan) -> Grouping:
         payload={
             "groups": len(groups),
             "participants": len(board.participants),
-            "rules": rules.as_dict(),
+            "rules": applied,
         },
     )
     return grouping
@@ -223,7 +235,7 @@ def move_students(
             fields={"students": [_("Choose participants of this plan to move.")]},
         )
     moving = [s for s in students if board.member_of.get(s) != target.pk]
-    rules = board.rules.grouping
+    rules = board.rules_for(target).grouping
     size = board.sizes.get(target.pk, 0) + len(moving)
     if size > rules.max_size:
         raise InvalidInput(
@@ -296,7 +308,7 @@ def merge_groups(*, actor: User, plan: SchoolPlan, group: CareGroup, other: Care
     target, source = _basic_group(board, group), _basic_group(board, other)
     if target.pk == source.pk:
         raise InvalidInput(fields={"other": [_("Choose another group.")]})
-    rules = board.rules.grouping
+    rules = board.rules_for(target).grouping
     size = board.sizes.get(target.pk, 0) + board.sizes.get(source.pk, 0)
     if size > rules.max_size:
         raise InvalidInput(
@@ -433,7 +445,14 @@ def place_latecomers(board: Board, *, now) -> PlaceResult:
             )
         )
     newcomers: list[Participant] = [board.participants[s][0] for s in unplaced]
-    placed = place(newcomers, existing, board.rules.grouping)
+    placed = []
+    for key in sorted({stage_of(p.grade) for p in newcomers}):  # each stage by its rules
+        people = [p for p in newcomers if stage_of(p.grade) == key]
+        placed += place(
+            people,
+            [g for g in existing if stage_of(min(g.grades)) == key],
+            board.plan_rules.get(people[0].grade).grouping,
+        )
     new_groups: dict[object, CareGroup] = {}
     for p in placed:
         if p.new and p.group.key not in new_groups:

@@ -48,7 +48,6 @@ from scheduling.resources import xlsx_bytes
 from scheduling.services import assignments as staffing_services
 from scheduling.services import grouping as grouping_services
 from scheduling.services import sessions as session_services
-from scheduling.staffing import required_teachers
 from scheduling.views.staff import forbidden_or, school_for
 
 WEEKDAY_NAMES = dict(WEEKDAYS)
@@ -103,7 +102,6 @@ def scheduling_index(request, school_id):
 
 
 def _group_rows(board):
-    staffing_rules = board.rules.staffing
     rows = []
     for g in board.groups:
         size = board.sizes.get(g.pk, 0)
@@ -123,13 +121,13 @@ def _group_rows(board):
                 "group": g,
                 "reasons": [reason_text(r) for r in g.reasons],
                 "size": size,
-                "required": required_teachers(size, staffing_rules),
+                "required": checks.need(board, g),
                 "days": days,
                 "short": any(
-                    len(d["teachers"]) < required_teachers(size, staffing_rules) or not d["room"]
-                    for d in days
+                    len(d["teachers"]) < checks.need(board, g) or not d["room"] for d in days
                 )
                 and size > 0,
+                "max_size": board.rules_for(g).grouping.max_size,
             }
         )
     return rows
@@ -315,7 +313,8 @@ def group_detail(request, group_id):
             "school": plan.school,
             "board": board,
             "size": board.sizes.get(group.pk, 0),
-            "required": required_teachers(board.sizes.get(group.pk, 0), board.rules.staffing),
+            "required": checks.need(board, group),
+            "group_rules": board.rules_for(group),
             "members": members,
             "section_students": section_students,
             "days": days,
