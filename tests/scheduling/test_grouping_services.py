@@ -198,3 +198,16 @@ def test_a_big_class_keeps_its_own_group(sched):
         actor=sched.principal, plan=sched.plan, students=[small[1].pk], to_group=home
     )
     assert "class_not_alone" in codes()
+
+
+def test_primary_and_junior_grades_are_grouped_apart(sched):
+    """A school with both stages (九年一贯制): grade 6 and grade 7 are adjacent, but each
+    stage is grouped by its own rules and the two never merge."""
+    sched.participants(6, 1, 8)
+    sched.participants(7, 1, 9)
+    services.propose_groups(actor=sched.principal, plan=sched.plan)
+    grades = sorted(
+        g.grades for g in CareGroup.objects.filter(plan=sched.plan, kind=GroupKind.BASIC)
+    )
+    assert [6] in grades and [7] in grades
+    assert set(Grouping.objects.get().rules) == {"primary", "junior"}
