@@ -98,6 +98,18 @@ def _update_students(students: list[Student], *, now: datetime) -> None:
             )
 
 
+def _set_homeroom_teachers(classes: list[SchoolClass]) -> None:
+    """Write the homeroom teachers of existing classes: one ``UPDATE … FROM unnest(…)``."""
+    if not classes:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE aftercare_schoolclass AS c SET homeroom_teacher_id = v.teacher "
+            "FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, teacher) WHERE c.id = v.id",
+            [[c.pk for c in classes], [c.homeroom_teacher_id for c in classes]],
+        )
+
+
 def import_roster(
     *, actor: User, school: School, content: bytes, filename: str, dry_run: bool
 ) -> RosterImportResult:
@@ -150,9 +162,8 @@ def import_roster(
                 for school_class, teacher in plan.homeroom_changes:
                     school_class.homeroom_teacher = teacher
                 SchoolClass.objects.bulk_create(plan.new_classes)
-                SchoolClass.objects.bulk_update(
-                    [c for c, _t in plan.homeroom_changes if c not in plan.new_classes],
-                    ["homeroom_teacher"],
+                _set_homeroom_teachers(
+                    [c for c, _t in plan.homeroom_changes if c not in plan.new_classes]
                 )
                 Student.objects.bulk_create(plan.create, batch_size=1000)
                 _update_students(plan.update, now=timezone.now())
