@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 from aftercare._env import env, env_bool, env_list
 
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "scheduling",
     "attendance",
     "billing",
+    "reporting",
 ]
 
 MIDDLEWARE = [
@@ -183,8 +185,15 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 NOTIFICATIONS_QUEUE = "notifications"  # aftercare.notifications dispatches to it
 # "scheduling": a district's semester of sessions (scheduling.tasks) never delays a message.
 # "billing": semester billing, settlement, gateway calls and receipt PDFs (billing.jobs).
-WORKER_QUEUES = ["celery", NOTIFICATIONS_QUEUE, "scheduling", "billing"]  # /health/ checks each
+# "reporting": a district's rollups and compliance alerts, nightly and on demand (reporting.jobs).
+WORKER_QUEUES = ["celery", NOTIFICATIONS_QUEUE, "scheduling", "billing", "reporting"]  # /health/ checks each
 CELERY_BEAT_SCHEDULE = {
+    # The dashboard's rollups and the compliance alerts of every district, at night.
+    "reporting-nightly": {
+        "task": "reporting.nightly",
+        "schedule": crontab(hour=2, minute=10),
+        "options": {"queue": "reporting"},
+    },
     "heartbeat": {"task": "aftercare.heartbeat", "schedule": 30.0},
     "redispatch-messages": {"task": "aftercare.redispatch_messages", "schedule": 60.0},
     "expire-waitlist-offers": {"task": "enrollment.expire_offers", "schedule": 60.0},

@@ -67,6 +67,7 @@ urlpatterns = [
     path("", include("scheduling.urls")),
     path("", include("attendance.urls")),
     path("", include("billing.urls")),
+    path("", include("reporting.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),

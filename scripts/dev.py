@@ -334,7 +334,7 @@ def cmd_run() -> int:
                 "web": [PY, "manage.py", "runserver", WEB_ADDR],
                 "worker": [
                     *(celery, "-A", "aftercare", "worker"),
-                    *("-Q", "celery,notifications,scheduling,billing"),
+                    *("-Q", "celery,notifications,scheduling,billing,reporting"),
                     *("-l", "info", "-c", "2"),
                 ],
                 "beat": [

@@ -1,0 +1,88 @@
+"""Tables of the reporting pages: one shape for the page and for its xlsx export.
+
+A page builds ``Table`` objects (columns, rows of ``Cell``); the template renders each with its
+export link (``?export=<key>``) and the view answers that link with the same table as xlsx
+(``xlsx_response``): every table the pages show exports, by construction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+import tablib
+from django.http import HttpResponse
+
+
+@dataclass
+class Cell:
+    text: str
+    value: object = None  # what the spreadsheet gets (a number for figures); text otherwise
+    url: str = ""
+    css: str = ""
+    num: bool = False  # set from the column: right-aligned figures
+
+    @property
+    def export_value(self):
+        return self.text if self.value is None else self.value
+
+
+@dataclass
+class Column:
+    label: str
+    num: bool = False
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    columns: list[Column]
+    rows: list[list[Cell]] = field(default_factory=list)
+    empty: str = ""
+
+    def add(self, *cells) -> None:
+        row = [c if isinstance(c, Cell) else Cell(_text(c), c) for c in cells]
+        for cell, column in zip(row, self.columns, strict=False):
+            cell.num = column.num
+        self.rows.append(row)
+
+    def dataset(self) -> tablib.Dataset:
+        data = tablib.Dataset(headers=[str(c.label) for c in self.columns], title=self.key[:31])
+        for row in self.rows:
+            data.append([cell.export_value for cell in row])
+        return data
+
+
+def _text(value) -> str:
+    if value is None:
+        return "—"
+    return str(value)
+
+
+def num(value, *, url: str = "", css: str = "") -> Cell:
+    return Cell(_text(value), value, url, css)
+
+
+def pct(value: float | None, *, css: str = "") -> Cell:
+    if value is None:
+        return Cell("—", None, css=css)
+    return Cell(f"{value * 100:.1f}%", round(value, 4), css=css)
+
+
+def yuan(fen: int | None) -> Cell:
+    fen = int(fen or 0)
+    return Cell(f"{fen / 100:,.2f}", round(fen / 100, 2))
+
+
+def link(text: str, url: str, css: str = "") -> Cell:
+    return Cell(str(text), str(text), url, css)
+
+
+def xlsx_response(table: Table, filename: str) -> HttpResponse:
+    response = HttpResponse(
+        table.dataset().export("xlsx"),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}.xlsx"
+    return response
