@@ -186,7 +186,8 @@ NOTIFICATIONS_QUEUE = "notifications"  # aftercare.notifications dispatches to i
 # "scheduling": a district's semester of sessions (scheduling.tasks) never delays a message.
 # "billing": semester billing, settlement, gateway calls and receipt PDFs (billing.jobs).
 # "reporting": a district's rollups and compliance alerts, nightly and on demand (reporting.jobs).
-WORKER_QUEUES = ["celery", NOTIFICATIONS_QUEUE, "scheduling", "billing", "reporting"]  # /health/ checks each
+# /health/ checks each queue.
+WORKER_QUEUES = ["celery", NOTIFICATIONS_QUEUE, "scheduling", "billing", "reporting"]
 CELERY_BEAT_SCHEDULE = {
     # The dashboard's rollups and the compliance alerts of every district, at night.
     "reporting-nightly": {
