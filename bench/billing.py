@@ -334,7 +334,7 @@ def run_loop(school, semester, version, limit: int) -> tuple[float, int]:
 
 
 def prepare_storm(schools, parent, n_orders: int, gw, round_no: int):
-    """``n_orders`` paid-at-the-gateway orders, with their signed notifications."""
+    """``n_orders`` orders paid at the (sandbox) gateway; returns the gateway's records."""
     from datetime import timedelta
 
     from django.utils import timezone
@@ -382,10 +382,13 @@ def prepare_storm(schools, parent, n_orders: int, gw, round_no: int):
         )
     PaymentOrder.objects.bulk_create(orders)
     SandboxOrder.objects.bulk_create(remote)
-    return [gw.payment_notification(r) for r in remote]
+    return remote
 
 
-async def storm(base: str, notes, deliveries: int, clients: int, seed: int):
+async def storm(base: str, notes, deliveries: int, clients: int, seed: int, gw=None):
+    """Deliver each order's notification ``deliveries`` times, shuffled. Each delivery is
+    signed when it is sent (a fresh timestamp and nonce, as a gateway's retry is), so the
+    endpoint's 5-minute freshness check holds however long the storm lasts."""
     import aiohttp
 
     requests = [n for n in notes for _ in range(deliveries)]
@@ -397,7 +400,7 @@ async def storm(base: str, notes, deliveries: int, clients: int, seed: int):
 
     async def worker(session):
         while queue:
-            headers, body = queue.pop()
+            headers, body = gw.payment_notification(queue.pop())
             started = time.perf_counter()
             try:
                 async with session.post(url, data=body, headers=headers) as resp:
@@ -525,9 +528,9 @@ def main() -> int:
         for r in range(args.repeat):
             before = Payment.objects.count()
             notes = prepare_storm(schools, parent, args.orders, gw, r)
-            asyncio.run(storm(base, notes[:20], 1, 5, seed=r))  # warm-up (also delivers 20)
+            asyncio.run(storm(base, notes[:20], 1, 5, seed=r, gw=gw))  # warm-up (delivers 20)
             elapsed, lat, statuses = asyncio.run(
-                storm(base, notes, args.deliveries, args.clients, seed=r)
+                storm(base, notes, args.deliveries, args.clients, seed=r, gw=gw)
             )
             payments = Payment.objects.count() - before
             errors = sum(v for k, v in statuses.items() if k == "error" or int(k) >= 500)
