@@ -287,7 +287,7 @@ T = {
     "Cancel every session of this day and tell the families?": "取消当天全部课后服务并通知家长？",
     "Cancel the day": "停课",
     "Today": "今天",
-    "No after-school sessions in the next two weeks: the school has not placed the child in a group yet, or there is no service.": "未来两周没有课后服务安排：学校尚未为孩子编组，或期间没有服务。",
+    "No after-school sessions this coming week: the school has not placed the child in a group yet, or there is no service.": "未来一周没有课后服务安排：学校尚未为孩子编组，或期间没有服务。",
     "No child is bound to your account.": "您的账号尚未绑定孩子。",
     "Teachers required": "应配教师",
     "Teachers and room per day": "每天的教师和教室",

@@ -11,7 +11,8 @@ from aftercare.models import TEACHER_ROLES, Role
 from aftercare.views.core import roles_required
 from scheduling import selectors
 
-DAYS_AHEAD = 14
+DAYS_AHEAD = 14  # a teacher's two weeks
+FAMILY_DAYS = 7  # a family's week
 
 
 def by_date(sessions):
@@ -37,10 +38,10 @@ def teacher_timetable(request):
 
 @roles_required(Role.PARENT)
 def family_sessions(request):
-    """Each child's after-school sessions for the next two weeks, cancellations included."""
+    """Each child's after-school sessions for the coming week, cancellations included."""
     today = timezone.localdate()
     children = selectors.children_sessions(
-        scope=request.scope, user=request.user, start=today, days=DAYS_AHEAD
+        scope=request.scope, user=request.user, start=today, days=FAMILY_DAYS
     )
     return render(
         request,
