@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-import unicodedata
 from dataclasses import dataclass, field
 
 import tablib
@@ -30,6 +28,7 @@ from import_export import fields, resources, widgets
 
 from aftercare.errors import InvalidInput
 from aftercare.models import School, User
+from enrollment.resources import FORMULA_START, cell_text, parse_mobile
 from scheduling.models import (
     Institution,
     InstitutionStatus,
@@ -74,21 +73,6 @@ KIND_OUT = {
 }
 MAX_FILE_MB = 5
 MAX_ROWS = 2000
-MOBILE_RE = re.compile(r"1[3-9]\d{9}")
-FORMULA_START = ("=", "+", "-", "@")
-
-
-def cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return unicodedata.normalize("NFKC", str(value)).strip()
-
-
-def parse_mobile(text: str) -> str | None:
-    t = re.sub(r"[\s-]", "", text).removeprefix("+86")
-    return t if MOBILE_RE.fullmatch(t) else None
 
 
 class TextWidget(widgets.Widget):

@@ -53,10 +53,6 @@ def to_minutes(value: time) -> int:
     return value.hour * 60 + value.minute
 
 
-def from_minutes(value: int) -> time:
-    return time(value // 60, value % 60)
-
-
 @dataclass(frozen=True)
 class Block:
     """A group's continuous service on one date."""
@@ -111,16 +107,3 @@ def first_overlap(a: Iterable[Block], b: Iterable[Block]) -> tuple[Block, Block]
             if block.overlaps(other):
                 return block, other
     return None
-
-
-def weekday_lessons(blocks: Iterable[Block], lesson_minutes: int, *, at_least_one=False):
-    """Per timetable weekday: the most 课时 the blocks hold on any one date of that weekday."""
-    per_date: dict[date, int] = defaultdict(int)
-    weekday: dict[date, int] = {}
-    for block in blocks:
-        per_date[block.date] += lessons_of(block, lesson_minutes, at_least_one=at_least_one)
-        weekday[block.date] = block.weekday
-    out: dict[int, int] = defaultdict(int)
-    for day, n in per_date.items():
-        out[weekday[day]] = max(out[weekday[day]], n)
-    return dict(out)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scheduling.staffing import Block, union_blocks, weekday_lessons
+from scheduling.staffing import Block, union_blocks
 
 
 @dataclass
@@ -37,7 +37,3 @@ def group_time(calendar, group, courses_by_lineage: dict) -> GroupTime:
         return GroupTime(union_blocks(slots), True)
     slots = [s for grade in group.grades for s in calendar.grade_slots(grade)]
     return GroupTime(union_blocks(slots), False)
-
-
-def lessons_by_weekday(time: GroupTime, lesson_minutes: int) -> dict[int, int]:
-    return weekday_lessons(time.blocks, lesson_minutes, at_least_one=time.at_least_one_lesson)
