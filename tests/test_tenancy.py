@@ -10,6 +10,7 @@ from aftercare.tenancy import Scope
 from enrollment.models import Student
 from tests.attendance.routes import foreign_attendance_routes
 from tests.billing.world import foreign_billing_routes
+from tests.reporting.routes import foreign_reporting_routes
 
 pytestmark = pytest.mark.django_db
 
@@ -109,6 +110,7 @@ def _foreign_routes(world):
         **foreign_billing_routes(world),
         **_foreign_scheduling_routes(world),
         **foreign_attendance_routes(world),
+        **foreign_reporting_routes(world),
     }
 
 
