@@ -16,6 +16,9 @@ CELERY_BROKER_URL = CELERY_RESULT_BACKEND = REDIS_URL
 # in production). Tests marked celery_worker switch this off and use a real worker.
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+# /health/ waits for its ping's result through the backend even here (send_task is never
+# eager); without this Celery warns (RuntimeWarning, an error in the tests) on result.get().
+CELERY_TASK_STORE_EAGER_RESULT = True
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Keep test keys apart from a developer's running app on the same Redis.

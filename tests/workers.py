@@ -53,7 +53,7 @@ def running_worker(*, queues: list[str], env: dict | None = None):
     try:
         deadline = time.monotonic() + 90  # a loaded 2-core machine boots Django slowly
         while time.monotonic() < deadline:
-            if check_worker(timeout=1.0, queues=queues)["ok"]:
+            if check_worker(timeout=5.0, queues=queues)["ok"]:
                 break
             assert proc.poll() is None, "worker died at start-up"
         else:
