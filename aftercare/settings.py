@@ -280,6 +280,15 @@ SPECTACULAR_SETTINGS = {
         "StaffAttendanceStatusEnum": "attendance.models.staff.StaffStatus",
         "StaffAttendanceSourceEnum": "attendance.models.staff.StaffAttendanceSource",
         "FollowUpKindEnum": "attendance.models.followup.FollowUpKind",
+        "InvoiceStatusEnum": "billing.models.invoices.InvoiceStatus",
+        "InvoiceKindEnum": "billing.models.invoices.InvoiceKind",
+        "BillingRunStatusEnum": "billing.models.invoices.RunStatus",
+        "BillingRunKindEnum": "billing.models.invoices.RunKind",
+        "InvoiceLineServiceEnum": "billing.models.invoices.LineService",
+        "PaymentOrderStatusEnum": "billing.models.payments.OrderStatus",
+        "RefundStatusEnum": "billing.models.payments.RefundStatus",
+        "RefundReasonEnum": "billing.models.payments.RefundReason",
+        "ExemptionStatusEnum": "billing.models.exemptions.ExemptionStatus",
     },
 }
 
