@@ -128,6 +128,8 @@ POLICY_GROUPS = [
             "basic_join_mid_semester",
             "extended_withdraw_mid_semester",
             "complaint_hotline",
+            "complaint_ack_days",
+            "complaint_resolve_days",
             "prohibitions",
         ],
     ),

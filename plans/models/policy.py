@@ -183,6 +183,20 @@ class DistrictPolicy(models.Model):
         _("extended courses may be left mid-semester"), default=False
     )
     complaint_hotline = models.CharField(_("complaint hotline"), max_length=40, blank=True)
+    # Complaint deadlines (feedback): calendar days from the day a complaint is filed (or
+    # reopened by the district), due at the end of the last day, Asia/Shanghai.
+    complaint_ack_days = models.PositiveSmallIntegerField(
+        _("days a school has to acknowledge a complaint"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text=_("Calendar days from the day it is filed, until the end of the last day."),
+    )
+    complaint_resolve_days = models.PositiveSmallIntegerField(
+        _("days a school has to close a complaint with its findings"),
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text=_("Calendar days from the day it is filed, or reopened by the district."),
+    )
     rule_ceilings = models.JSONField(
         _("provincial ceilings"),
         default=dict,
