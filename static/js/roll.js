@@ -185,4 +185,5 @@
     }
   }
   refresh();
+  form.setAttribute("data-enhanced", "1");  // tests wait for it; the plain form works before
 })();

@@ -73,6 +73,7 @@ def test_homeroom_teacher_takes_the_roll_of_40_on_a_phone(bworld, frozen, log_in
     page.get_by_test_id(f"session-{daily.group.name}").first.click()
     rows = page.get_by_test_id("roll-row")
     expect(rows).to_have_count(40)
+    expect(page.locator("#roll-form[data-enhanced]")).to_have_count(1)  # the script is on
     for child in on_leave:
         row = rows.filter(has_text=child.name)
         expect(row.locator("input[value=leave]")).to_be_checked()
@@ -116,6 +117,7 @@ def test_homeroom_teacher_takes_the_roll_of_40_on_a_phone(bworld, frozen, log_in
 
     # Reloaded, the page shows what the server has.
     page.reload()
+    expect(page.locator("#roll-form[data-enhanced]")).to_have_count(1)
     expect(rows.filter(has_text=other.name).locator("input[value=absent]")).to_be_checked()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"]
