@@ -438,10 +438,10 @@ def plan_calendar(version, *, policy=None, school_days=None) -> PlanCalendar:
         school_days = load_school_days(plan.semester, plan.school)
     rules = None
     if policy is not None:
-        resolver, school_id = policy_rules(policy), plan.school_id
+        school_id = plan.school_id
 
-        def rules(grade, service_class):
-            return resolver.for_school(school_id, grade, service_class)
+        def rules(grade, service_class):  # loaded on first use (cached on the policy)
+            return policy_rules(policy).for_school(school_id, grade, service_class)
 
     return build_calendar(
         version=version,

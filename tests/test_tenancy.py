@@ -123,12 +123,6 @@ def _foreign_plan_pages(world):
     policy_services.create_policy_from_preset(
         actor=world.users["official_b"], semester=semester, preset="city_2021"
     )
-    policy_services.update_policy(
-        actor=world.users["official_b"],
-        semester=semester,
-        changes={},
-        categories=[{"code": "xiangzhen", "name": "乡镇"}],
-    )
     plan = plan_services.create_plan(
         actor=world.users["principal_b1"], school=school, semester=semester
     )
@@ -173,6 +167,13 @@ def _foreign_plan_api(world):
     semester, principal = world.semesters["b"], world.users["principal_b2"]
     policy = policy_services.create_policy_from_preset(
         actor=world.users["official_b"], semester=semester, preset="one_plus_x"
+    )
+    # The semester's school category (for the category pages, whose builder runs first).
+    policy_services.update_policy(
+        actor=world.users["official_b"],
+        semester=semester,
+        changes={},
+        categories=[{"code": "xiangzhen", "name": "乡镇"}],
     )
     plan = plan_services.create_plan(actor=principal, school=world.schools["b2"], semester=semester)
     version = plan.versions.get()

@@ -96,7 +96,7 @@ class SeasonSerializer(ModelSerializer):
         fields = list(SEASON_FIELDS)
 
 
-class ExemptionSerializer(serializers.Serializer):
+class ExemptionCategorySerializer(serializers.Serializer):
     code = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     name = serializers.CharField(max_length=60)
     reduction_percent = serializers.IntegerField(min_value=0, max_value=100)
@@ -147,7 +147,7 @@ class TierListSerializer(serializers.ListSerializer):
         return tier_rows(instance)[self.field_name]
 
 
-class CategorySerializer(serializers.Serializer):
+class SchoolCategorySerializer(serializers.Serializer):
     code = serializers.CharField(
         max_length=40,
         required=False,
@@ -164,7 +164,7 @@ class CategorySerializer(serializers.Serializer):
         list_serializer_class = TierListSerializer
 
 
-class AssignmentSerializer(serializers.Serializer):
+class CategoryAssignmentSerializer(serializers.Serializer):
     school = serializers.UUIDField()
     school_name = serializers.CharField(read_only=True)
     category = serializers.CharField(
@@ -175,7 +175,7 @@ class AssignmentSerializer(serializers.Serializer):
         list_serializer_class = TierListSerializer
 
 
-class OverrideSerializer(serializers.Serializer):
+class RuleOverrideSerializer(serializers.Serializer):
     category = serializers.CharField(
         max_length=40,
         allow_null=True,
@@ -201,7 +201,7 @@ class PolicyRulesSerializer(ModelSerializer):
     school categories, their schools and the rules they override."""
 
     service_weekdays = WeekdayListField()
-    exemptions = ExemptionSerializer(many=True)
+    exemptions = ExemptionCategorySerializer(many=True)
     prohibitions = serializers.ListField(child=serializers.CharField(max_length=200))
     rule_ceilings = serializers.DictField(
         child=serializers.CharField(max_length=16, allow_blank=True),
@@ -209,9 +209,9 @@ class PolicyRulesSerializer(ModelSerializer):
         help_text=_("Rule -> the provincial ceiling, e.g. basic_cap_per_lesson: 3.50."),
     )
     seasons = SeasonSerializer(many=True)
-    categories = CategorySerializer(many=True, required=False)
-    assignments = AssignmentSerializer(many=True, required=False)
-    overrides = OverrideSerializer(many=True, required=False)
+    categories = SchoolCategorySerializer(many=True, required=False)
+    assignments = CategoryAssignmentSerializer(many=True, required=False)
+    overrides = RuleOverrideSerializer(many=True, required=False)
 
     class Meta:
         model = DistrictPolicy
