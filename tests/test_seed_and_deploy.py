@@ -93,7 +93,8 @@ def test_production_refuses_the_dev_secret():
 def test_compose_file_declares_the_production_shape():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
+    assert set(services) == {"postgres", "redis", "web", "worker", "beat", "postgres-replica"}
+    assert services["postgres-replica"]["profiles"] == ["replica"]  # optional: not started by up
     assert "gunicorn" in " ".join(services["web"]["command"])
     assert "worker" in services["worker"]["command"]
     assert "beat" in services["beat"]["command"]
