@@ -13,7 +13,8 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.apps import apps
-from django.db.models import Count, F, Q, Sum
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Count, F, Min, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -220,27 +221,42 @@ def disclosure_model():
         return None
 
 
+def _has_field(model, name: str) -> bool:
+    try:
+        model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return True
+
+
 @register
 class DisclosureLate(Rule):
     code = "disclosure_late"
     label = gettext_lazy("Term-end disclosure late")
     description = gettext_lazy(
-        "A school has not published its term-end income and expenditure (收支公示) within the "
-        "days the district allows after the semester's last day."
+        "A school has not published its term-end income and expenditure (收支公示) by the date "
+        "it is due (the disclosure's own due date, else some days after the semester's end)."
     )
     severity = "medium"
 
-    def published_at(self, district, semester) -> dict[int, object] | None:
-        """School id -> when its disclosure of ``semester`` was published (None: not yet);
-        None when disclosures do not exist in this installation."""
+    def published_at(self, district, semester) -> dict[int, tuple] | None:
+        """School id -> (first publication or None, due date or None) of its disclosure of
+        ``semester``; None when disclosures do not exist in this installation. Reads either
+        shape: a disclosure with ``published_at``, or with ``versions`` that are published."""
         model = disclosure_model()
         if model is None:
             return None
-        return dict(
-            model.objects.filter(district=district, semester=semester).values_list(
-                "school_id", "published_at"
-            )
-        )
+        qs = model.objects.filter(district=district, semester=semester)
+        due = "due_date" if _has_field(model, "due_date") else None
+        if _has_field(model, "published_at"):
+            published = "published_at"
+        else:
+            qs = qs.annotate(first_published=Min("versions__published_at"))
+            published = "first_published"
+        return {
+            row["school_id"]: (row[published], row[due] if due else None)
+            for row in qs.values("school_id", published, *([due] if due else []))
+        }
 
     def find(self, ctx: Context) -> list[Finding] | None:
         published = self.published_at(ctx.district, ctx.semester)
@@ -248,11 +264,12 @@ class DisclosureLate(Rule):
             return None
         return self.late(ctx, published)
 
+    def deadline(self, semester, due=None):
+        return due or semester.end_date + timedelta(days=conf("DISCLOSURE_DUE_DAYS"))
+
     def late(self, ctx: Context, published: dict) -> list[Finding]:
-        days = conf("DISCLOSURE_DUE_DAYS")
-        deadline = ctx.semester.end_date + timedelta(days=days)
-        if ctx.today <= deadline:
-            return []
+        """The schools whose disclosure is missing after its deadline or was published after
+        it (``published``: school id -> (published at, due date))."""
         schools = set(
             PlanVersion.objects.filter(
                 district=ctx.district,
@@ -262,7 +279,10 @@ class DisclosureLate(Rule):
         )
         out = []
         for school_id in sorted(schools):
-            at = published.get(school_id)
+            at, due = published.get(school_id, (None, None))
+            deadline = self.deadline(ctx.semester, due)
+            if ctx.today <= deadline and at is None:
+                continue  # not due yet
             if at is not None and timezone.localtime(at).date() <= deadline:
                 continue
             school = ctx.schools[school_id]
@@ -295,13 +315,12 @@ class DisclosureLate(Rule):
     def evidence(self, alert, *, names: bool) -> Evidence:
         evidence = Evidence(columns=[_("School"), _("Semester ended"), _("Due"), _("Published")])
         published = self.published_at(alert.district, alert.semester) or {}
-        deadline = alert.semester.end_date + timedelta(days=conf("DISCLOSURE_DUE_DAYS"))
-        at = published.get(alert.params.get("school"))
+        at, due = published.get(alert.params.get("school"), (None, None))
         evidence.rows.append(
             [
                 alert.subject_label,
                 str(alert.semester.end_date),
-                str(deadline),
+                str(self.deadline(alert.semester, due)),
                 str(timezone.localtime(at).date()) if at else _("missing"),
             ]
         )

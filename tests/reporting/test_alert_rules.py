@@ -14,7 +14,7 @@ from aftercare.models import SchoolClass
 from billing.models import Invoice, Payment, PaymentOrder, Refund
 from enrollment.models import Application
 from plans.models import PlanVersion
-from reporting.compliance import RULES, Context
+from reporting.compliance import RULES, Context, money
 from reporting.compliance.money import DisclosureLate
 from reporting.models import Alert, SchoolDay
 from reporting.rollups import refresh_rollups
@@ -275,9 +275,10 @@ def test_messages_name_the_value_and_the_limit(c):
 # --------------------------------------------------------------------------- the disclosure
 
 
-def test_disclosure_rule_waits_for_the_disclosure_model(c):
-    """Until issue 11 adds ``billing.Disclosure`` the rule is not evaluated: no alert, and
-    an existing one is left as it is."""
+def test_disclosure_rule_waits_for_the_disclosure_model(c, monkeypatch):
+    """Where ``billing.Disclosure`` does not exist (before issue 11) the rule is not
+    evaluated: no alert, and an existing one is left as it is."""
+    monkeypatch.setattr(money, "disclosure_model", lambda: None)
     ctx = Context(district=c.district, semester=c.semester)
     assert RULES["disclosure_late"].find(ctx) is None
     result = recompute_alerts(district=c.district, semester=c.semester)
@@ -303,7 +304,7 @@ def test_disclosure_late_once_the_model_exists(c, published, expected):
     at = (
         timezone.make_aware(timezone.datetime.combine(published, time(9, 0))) if published else None
     )
-    findings = DisclosureLate().late(ctx, {c.school.pk: at} if at else {})
+    findings = DisclosureLate().late(ctx, {c.school.pk: (at, None)} if at else {})
     assert [f.school_id for f in findings] == ([c.school.pk] if expected else [])
     if expected:
         assert "2026-02-21" in findings[0].message  # the deadline: 30 days after the term
@@ -332,3 +333,17 @@ def test_full_participation_counts_only_the_class_roll(c):
     alert = Alert.objects.get(rule="full_participation")
     assert alert.subject_id == str(SchoolClass.objects.get(pk=klass.pk).public_id)
     assert alert.value == "3/3"
+
+
+@pytest.mark.skipif(money.disclosure_model() is None, reason="billing has no disclosures yet")
+def test_disclosure_late_reads_the_billing_disclosures(c):
+    """With issue 11's model: a disclosure due yesterday and not published is late; its own
+    due date counts, not the default."""
+    model = money.disclosure_model()
+    yesterday = timezone.localdate() - timedelta(days=1)
+    model.objects.create(
+        district=c.district, school=c.school, semester=c.semester, due_date=yesterday
+    )
+    recompute_alerts(district=c.district, semester=c.semester, codes=["disclosure_late"])
+    alert = Alert.objects.get(rule="disclosure_late")
+    assert alert.limit == str(yesterday) and alert.school_id == c.school.pk
