@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Install everything the project needs, idempotently and only when missing:
 #   1. Debian packages (browser for the end-to-end tests, CJK fonts for WeasyPrint PDFs,
-#      Pango for WeasyPrint, gettext for the translation catalogs);
+#      Pango for WeasyPrint, gettext for the translation catalogs, nginx for the test that
+#      runs the app behind a real reverse proxy: tests/test_behind_nginx.py);
 #   2. a Python 3.11 virtualenv in .venv with the pinned dependencies of pyproject.toml.
 # A second run with nothing changed does nothing and takes well under a second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEB_PACKAGES=(chromium fonts-wqy-microhei libpango-1.0-0 libpangoft2-1.0-0 gettext)
+DEB_PACKAGES=(chromium fonts-wqy-microhei libpango-1.0-0 libpangoft2-1.0-0 gettext nginx-light)
 
 if command -v dpkg-query >/dev/null 2>&1; then
   missing=()
