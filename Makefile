@@ -1,6 +1,6 @@
 # The two commands of the README. Both bootstrap first (Debian packages, .venv, pinned deps),
 # idempotently, then start embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set.
-.PHONY: run test bootstrap lint format messages services stop bench-rush bench-approve bench-roll bench-billing bench-scheduling
+.PHONY: run test bootstrap lint format messages services stop bench-rush bench-approve bench-roll bench-billing bench-scheduling bench-dashboard
 
 PY := .venv/bin/python
 
@@ -52,3 +52,9 @@ bench-approve: bootstrap
 # Roll-call benchmark: 50 teachers × 40 children through gunicorn (see bench/attendance.py).
 bench-roll: bootstrap
 	@$(PY) scripts/dev.py exec $(PY) bench/attendance.py $(BENCH_ARGS)
+
+# Dashboard benchmark: a district's year (6,000,000 attendance marks, 30 schools) built once into
+# a reusable database, the dashboard through gunicorn from the rollups vs from the raw rows
+# (bench/dashboard.py; the first build takes a while, later runs reuse it).
+bench-dashboard: bootstrap
+	@$(PY) scripts/dev.py exec $(PY) bench/dashboard.py $(BENCH_ARGS)
