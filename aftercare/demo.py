@@ -85,6 +85,7 @@ CALENDAR = (
 
 STAFF_NAMES = {
     "official": "王建国",
+    "inspector": "林素华",
     "principal": ("刘志明", "陈秀兰", "赵海峰"),
     "admin": ("周丽", "吴涛", "孙燕"),
     "care": ("郑春梅", "何勇", "冯娟"),
@@ -109,6 +110,7 @@ def demo_logins() -> list[dict]:
     """The logins shown on the login page in demo mode and printed by ``seed_demo``."""
     rows = [
         {"role": Role.DISTRICT_OFFICIAL.label, "login": "official", "who": STAFF_NAMES["official"]},
+        {"role": Role.INSPECTOR.label, "login": "inspector", "who": STAFF_NAMES["inspector"]},
     ]
     for i, spec in enumerate(SCHOOLS):
         rows.append(
@@ -187,6 +189,8 @@ def seed_demo(stdout=None) -> District:
     )
     official = _user(password_hash, username="official", full_name=STAFF_NAMES["official"])
     services.grant_role(actor=None, user=official, role=Role.DISTRICT_OFFICIAL, district=district)
+    inspector = _user(password_hash, username="inspector", full_name=STAFF_NAMES["inspector"])
+    services.grant_role(actor=None, user=inspector, role=Role.INSPECTOR, district=district)
 
     semester = Semester.objects.filter(district=district, name=SEMESTER_NAME).first()
     if semester is None:
