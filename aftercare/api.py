@@ -8,7 +8,6 @@ from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -20,6 +19,7 @@ from aftercare.api_base import (
     ScopedReadOnlyViewSet,
     ScopedViewSetMixin,
 )
+from aftercare.api_tokens import IssuedTokenSerializer
 from aftercare.calendar import school_days
 from aftercare.errors import InvalidInput
 from aftercare.filters import AuditEventFilter
@@ -35,6 +35,7 @@ from aftercare.models import (
     SchoolClass,
     Semester,
 )
+from aftercare.services import tokens
 from aftercare.tenancy import get_visible_or_404, scope_for
 from aftercare.throttling import ScopedRateThrottle
 
@@ -180,17 +181,22 @@ class TokenLoginView(APIView):
     @extend_schema(
         request=inline_serializer(
             "TokenLogin",
-            {"username": serializers.CharField(), "password": serializers.CharField()},
+            {
+                "username": serializers.CharField(),
+                "password": serializers.CharField(),
+                "device": serializers.CharField(required=False, max_length=64),
+            },
         ),
-        responses={
-            200: inline_serializer("Token", {"token": serializers.CharField()}),
-            **ERROR_RESPONSES,
-        },
+        responses={200: IssuedTokenSerializer, **ERROR_RESPONSES},
     )
     def post(self, request):
         data = inline_serializer(
             "TokenLoginInput",
-            {"username": serializers.CharField(), "password": serializers.CharField()},
+            {
+                "username": serializers.CharField(),
+                "password": serializers.CharField(),
+                "device": serializers.CharField(required=False, max_length=64, allow_blank=True),
+            },
             data=request.data,
         )
         data.is_valid(raise_exception=True)
@@ -201,8 +207,8 @@ class TokenLoginView(APIView):
         )
         if user is None:
             raise InvalidInput(_("The login or the password is wrong."), code="invalid_credentials")
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        issued = tokens.issue_token(user=user, name=data.validated_data.get("device", ""))
+        return Response(IssuedTokenSerializer(issued).data)
 
 
 class MeView(APIView):

@@ -50,23 +50,20 @@ def lockout_response(request, response, credentials, *args, **kwargs):
 
 
 class TokenAuthentication(_DRFTokenAuthentication):
-    """DRF's token authentication in one plain query (no ORM compilation per request:
-    every API call pays for this, the registration rush most of all)."""
+    """``Authorization: Token <key>`` against ``aftercare.ApiToken``: one plain query (no ORM
+    compilation per request: every API call pays for this, the registration rush most of
+    all); expired, revoked and dead tokens (password changed, logged out everywhere, role
+    lost) answer 401 (``aftercare.services.tokens``)."""
 
     def authenticate_credentials(self, key):
         from rest_framework import exceptions
-        from rest_framework.authtoken.models import Token
 
-        users = list(
-            User.objects.raw(
-                "SELECT u.* FROM aftercare_user u JOIN authtoken_token t ON t.user_id = u.id "
-                "WHERE t.key = %s",
-                [key],
-            )
-        )
-        if not users:
-            raise exceptions.AuthenticationFailed(_("Invalid token."))
-        user = users[0]
+        from aftercare.services.tokens import authenticate_key
+
+        found = authenticate_key(key)
+        if found is None:
+            raise exceptions.AuthenticationFailed(_("Invalid or expired token."))
+        user, token = found
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
-        return user, Token(key=key, user=user)
+        return user, token

@@ -26,7 +26,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import wraps
 
@@ -61,10 +61,8 @@ def mark_replica_down(error: BaseException | None = None) -> None:
     global _down_until
     _down_until = time.monotonic() + getattr(settings, "REPLICA_RETRY_SECONDS", 30)
     log.warning("read replica unavailable, reading from the primary: %s", error)
-    try:
+    with suppress(DatabaseError):
         connections[REPLICA].close()
-    except DatabaseError:
-        pass
 
 
 def mark_replica_up() -> None:

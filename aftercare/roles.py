@@ -12,6 +12,9 @@ class Role(models.TextChoices):
     HOMEROOM_TEACHER = "homeroom_teacher", _("Homeroom teacher")
     CARE_TEACHER = "care_teacher", _("Care teacher")
     PARENT = "parent", _("Parent")
+    # School level; reads that school's term-end fee disclosure (drafts included) and confirms
+    # it, nothing else (billing.services.disclosure): in no role set below.
+    PARENT_COMMITTEE = "parent_committee", _("Parents' committee reviewer (家委会)")
 
 
 # Held at district level (no school). Officials act; inspectors (督学) only read, in reporting:

@@ -36,7 +36,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -50,6 +49,7 @@ INSTALLED_APPS = [
     "enrollment",
     "scheduling",
     "attendance",
+    "feedback",
     "billing",
     "reporting",
 ]
@@ -199,6 +199,11 @@ CELERY_BEAT_SCHEDULE = {
     "redispatch-messages": {"task": "aftercare.redispatch_messages", "schedule": 60.0},
     "expire-waitlist-offers": {"task": "enrollment.expire_offers", "schedule": 60.0},
     "alert-open-groups": {"task": "attendance.alert_open_groups", "schedule": 300.0},
+    # Families who have not answered an evaluation closing within three days (feedback).
+    "evaluation-reminders": {
+        "task": "feedback.remind_closing",
+        "schedule": crontab(hour=19, minute=0),
+    },
     # Withdrawals to refund; orders and refunds whose gateway notification never came.
     "billing-reconcile": {
         "task": "billing.reconcile",
@@ -211,6 +216,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"queue": "billing"},
     },
+    # Expired API tokens, and tokens of a password since changed (aftercare.services.tokens).
+    "purge-dead-tokens": {"task": "aftercare.purge_dead_tokens", "schedule": 24 * 3600.0},
     "purge-stale-sign-up-records": {
         "task": "enrollment.purge_stale_records",
         "schedule": 24 * 3600.0,
@@ -314,6 +321,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# API tokens expire this many days after login (aftercare.services.tokens).
+API_TOKEN_TTL_DAYS = int(env("API_TOKEN_TTL_DAYS", "30"))
 
 SMS_BACKEND = env("SMS_BACKEND", "aftercare.sms.LoggingBackend")
 SMS_IP_LIMIT_PER_HOUR = int(env("SMS_IP_LIMIT_PER_HOUR", "60"))

@@ -6,6 +6,7 @@ from celery import shared_task
 from django.conf import settings
 
 from aftercare import notifications
+from aftercare.services import tokens
 
 HEARTBEAT_KEY = "aftercare:worker-heartbeat"
 
@@ -33,6 +34,12 @@ def deliver_messages(ids: list[int]) -> dict:
     """Deliver outbox messages after their transaction committed (idempotent: a message
     already sent is skipped). Failures stay pending for ``redispatch_messages``."""
     return notifications.deliver(ids)
+
+
+@shared_task(name="aftercare.purge_dead_tokens", ignore_result=True)
+def purge_dead_tokens() -> int:
+    """Beat, daily: expired API tokens and those of a password since changed."""
+    return tokens.purge_dead_tokens()
 
 
 @shared_task(name="aftercare.redispatch_messages", ignore_result=True)

@@ -4,9 +4,10 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from aftercare import api
+from aftercare import api, api_tokens
 from aftercare.health import health
 from aftercare.views import core as views
+from aftercare.views import security
 
 router = DefaultRouter()
 router.register("districts", api.DistrictViewSet, basename="district")
@@ -15,15 +16,22 @@ router.register("classes", api.SchoolClassViewSet, basename="class")
 router.register("semesters", api.SemesterViewSet, basename="semester")
 router.register("audit-events", api.AuditEventViewSet, basename="audit-event")
 router.register("notifications", api.NotificationViewSet, basename="notification")
+router.register("auth/tokens", api_tokens.ApiTokenViewSet, basename="api-token")
 
 api_v1 = [
     path("auth/token/", api.TokenLoginView.as_view(), name="api-token"),
+    path(
+        "auth/logout-everywhere/",
+        api_tokens.LogoutEverywhereView.as_view(),
+        name="api-logout-everywhere",
+    ),
     path("me/", api.MeView.as_view(), name="api-me"),
     path("", include("enrollment.api.urls")),
     path("", include("plans.api")),
     path("", include("scheduling.api.urls")),
     path("", include("billing.api.urls")),
     path("", include("attendance.api.urls")),
+    path("", include("feedback.api.urls")),
     path("", include(router.urls)),
 ]
 
@@ -44,6 +52,13 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("accounts/no-role/", views.no_role, name="no_role"),
+    path("accounts/security/", security.account_security, name="account_security"),
+    path(
+        "accounts/security/tokens/<uuid:token_id>/revoke/",
+        security.revoke_token,
+        name="token_revoke",
+    ),
+    path("accounts/logout-everywhere/", security.logout_everywhere, name="logout_everywhere"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("district/", views.district_home, name="district_home"),
     path("district/audit/", views.audit_log, name="audit_log"),
@@ -66,6 +81,7 @@ urlpatterns = [
     path("", include("enrollment.urls")),
     path("", include("scheduling.urls")),
     path("", include("attendance.urls")),
+    path("", include("feedback.urls")),
     path("", include("billing.urls")),
     path("", include("reporting.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -128,9 +128,9 @@ def bench_database_url() -> str:
 def build_world(n_teachers: int, n_children: int) -> list[Teacher]:
     from django.contrib.auth.hashers import make_password
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from aftercare.models import District, Membership, Role, School, SchoolClass, Semester, User
+    from aftercare.services.tokens import issue_tokens
     from enrollment.models import Application, Guardianship, ServiceAgreement, Student
     from plans.models import DistrictPolicy, PlanStatus, PlanVersion, SchoolPlan
     from plans.presets import preset_fields
@@ -300,11 +300,11 @@ def build_world(n_teachers: int, n_children: int) -> list[Teacher]:
         )
         for i, (s, a) in enumerate(zip(students, apps, strict=True))
     )
-    tokens = Token.objects.bulk_create(Token(user=u, key=Token.generate_key()) for u in teachers)
+    tokens = issue_tokens(users=teachers, name="bench")
     out = []
     for i, (token, session) in enumerate(zip(tokens, sessions, strict=True)):
         kids = [str(s.public_id) for s in students[i * n_children : (i + 1) * n_children]]
-        out.append(Teacher(token.key, str(session.public_id), kids))
+        out.append(Teacher(token, str(session.public_id), kids))
     return out
 
 

@@ -309,6 +309,7 @@ def run_loop(school, semester, version, limit: int) -> tuple[float, int]:
             journal = Journal.objects.create(
                 district_id=school.district_id,
                 school=school,
+                semester_id=invoice.semester_id,
                 kind="charge",
                 key=f"loop:{invoice.pk}",
                 invoice=invoice,

@@ -94,10 +94,10 @@ class World:
 def build_world(n_students: int, n_courses: int, hot_capacity: int, seed: int) -> World:
     from django.contrib.auth.hashers import make_password
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from aftercare.models import District, Membership, Role, School, SchoolClass, Semester, User
     from aftercare.services import grant_role
+    from aftercare.services.tokens import issue_tokens
     from enrollment.models import Application, Guardianship, Student
     from plans.services import plans as plan_services
     from plans.services import policy as policy_services
@@ -214,10 +214,8 @@ def build_world(n_students: int, n_courses: int, hot_capacity: int, seed: int) -
         )
         for s, u in zip(students, users, strict=True)
     )
-    tokens = Token.objects.bulk_create(Token(user=u, key=Token.generate_key()) for u in users)
-    world = World(
-        students=[(str(s.public_id), t.key) for s, t in zip(students, tokens, strict=True)]
-    )
+    tokens = issue_tokens(users=users, name="bench")
+    world = World(students=[(str(s.public_id), t) for s, t in zip(students, tokens, strict=True)])
     from enrollment.services.registration import ensure_capacities
 
     ensure_capacities(version.pk)

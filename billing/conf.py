@@ -14,6 +14,8 @@ BILLING_PRIVATE_ROOT        evidence uploads and receipt PDFs (outside the web r
 BILLING_ORDER_MINUTES       a payment order expires after this many minutes    default 30
 BILLING_NOTIFY_BASE_URL     the site's public base URL for gateway notifications
 BILLING_EVIDENCE_MAX_MB     exemption evidence upload limit                     default 5
+BILLING_DISCLOSURE_DUE_DAYS the term-end disclosure is due this many days after the
+                            semester's last day (later: "late" for the district)  default 30
 """
 
 from __future__ import annotations
@@ -74,3 +76,7 @@ def notify_base_url() -> str:
 
 def evidence_max_bytes() -> int:
     return int(_get("BILLING_EVIDENCE_MAX_MB", 5)) * 1024 * 1024
+
+
+def disclosure_due_days() -> int:
+    return int(_get("BILLING_DISCLOSURE_DUE_DAYS", 30))

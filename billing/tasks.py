@@ -3,8 +3,8 @@
 
 from celery import shared_task
 
-from billing import jobs, receipts
-from billing.services import payments, refunds, runs, settlement
+from billing import jobs, receipts, statements
+from billing.services import disclosure, payments, payouts, refunds, runs, settlement
 
 
 @shared_task(name="billing.run_billing", acks_late=True, ignore_result=True)
@@ -26,6 +26,31 @@ def send_fee_notices(run_id: int) -> None:
 def resume_runs() -> None:
     for run_id in runs.resume_stalled_runs():
         jobs.send_now("billing.run_billing", run_id)
+    for run_id in payouts.resume_stalled_payouts():
+        jobs.send_now("billing.run_payout", run_id)
+
+
+@shared_task(name="billing.run_payout", acks_late=True, ignore_result=True)
+def run_payout(run_id: int) -> None:
+    payouts.process_payout_run(run_id=run_id)
+
+
+@shared_task(name="billing.render_statements", acks_late=True, ignore_result=True)
+def render_statements(run_id: int) -> None:
+    statements.render_run(run_id=run_id)
+
+
+@shared_task(name="billing.render_disclosure", acks_late=True, ignore_result=True)
+def render_disclosure(version_id: int) -> None:
+    disclosure.render_pdf(version_id=version_id)
+
+
+@shared_task(name="billing.calendar", ignore_result=True)
+def calendar() -> None:
+    """Beat, daily: last month's payout runs (each school once) and the term-end disclosure
+    drafts of semesters that have ended (each school once)."""
+    payouts.start_monthly_runs()  # each run is dispatched when it commits
+    disclosure.draft_due_disclosures()
 
 
 @shared_task(name="billing.open_order", acks_late=True, ignore_result=True)

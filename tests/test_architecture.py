@@ -1,8 +1,8 @@
 """The shape of the code, checked: apps depend one way, and no module imports itself back.
 
 Layers, lowest first (ARCHITECTURE.md, "Layout"): the kernel (``aftercare``) <- ``plans`` <-
-``enrollment`` <- ``scheduling`` <- ``attendance`` <- ``billing`` <- ``reporting``. A module
-may import its own app and the apps below it, never one above: a lower layer shows what a
+``enrollment`` <- ``scheduling`` <- ``attendance`` <- ``feedback`` <- ``billing`` <- ``reporting``.
+A module may import its own app and the apps below it, never one above: a lower layer shows what a
 higher one owns through ``aftercare.registry``. Imports inside functions count too (hiding an
 import in a function does not remove the dependency).
 """
@@ -13,7 +13,16 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ["aftercare", "plans", "enrollment", "scheduling", "attendance", "billing", "reporting"]
+LAYERS = [
+    "aftercare",
+    "plans",
+    "enrollment",
+    "scheduling",
+    "attendance",
+    "feedback",
+    "billing",
+    "reporting",
+]
 RANK = {app: i for i, app in enumerate(LAYERS)}
 
 
@@ -119,7 +128,8 @@ def _without_packages(graph: dict[str, set[str]]) -> dict[str, set[str]]:
     """A package's ``__init__`` re-exporting its own modules is not a cycle: drop the edges
     from a package to the modules inside it."""
     return {
-        name: {t for t in targets if not t.startswith(name + ".")} for name, targets in graph.items()
+        name: {t for t in targets if not t.startswith(name + ".")}
+        for name, targets in graph.items()
     }
 
 

@@ -8,6 +8,7 @@ test process may start its own worker on the same broker: tests that need *their
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -61,5 +62,6 @@ def running_worker(*, queues: list[str], env: dict | None = None):
         yield proc
     finally:
         celery_app.conf.task_always_eager = eager
-        os.killpg(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # it may have died at start-up
+            os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=15)

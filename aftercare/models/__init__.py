@@ -25,3 +25,4 @@ from .core import (  # noqa: F401 - explicit names for tools
     mobile_validator,
 )
 from .outbox import OutboxChannel, OutboxMessage  # noqa: F401
+from .tokens import ApiToken  # noqa: F401

@@ -24,7 +24,6 @@ from ..access import (
     sessions_for,
 )
 from ..models import Fault, Handover, HandoverChild, MarkStatus, StaffStatus
-from ..models.roll import TAKEN_STATUSES
 from ..selectors.roll import roll_sheet, sheet_counts, teacher_sessions_on
 from ..selectors.staff import session_staff
 from ..services import handover as handover_services

@@ -1,8 +1,12 @@
 """Models of billing: the ring-fenced double-entry ledger (ledger.py), exemptions
 (exemptions.py), invoices and billing runs (invoices.py), payments, receipts and refunds
-(payments.py), and the sandbox gateway's own records (sandbox.py)."""
+(payments.py), the sandbox gateway's own records (sandbox.py), teacher subsidy payouts
+(payouts.py), the district's subsidy and recorded expenses (funds.py) and the term-end
+disclosure (disclosure.py)."""
 
+from .disclosure import Disclosure, DisclosureStatus, DisclosureVersion
 from .exemptions import Exemption, ExemptionStatus
+from .funds import EXPENSE_CATEGORIES, DistrictSubsidy, Expense
 from .invoices import (
     BillingRun,
     Invoice,
@@ -13,7 +17,16 @@ from .invoices import (
     RunKind,
     RunStatus,
 )
-from .ledger import Category, Journal, JournalKind, JournalLine
+from .ledger import (
+    ASSET_CATEGORIES,
+    INCOME_CATEGORIES,
+    REDUCTION_CATEGORIES,
+    SPENDING_CATEGORIES,
+    Category,
+    Journal,
+    JournalKind,
+    JournalLine,
+)
 from .payments import (
     MerchantAccount,
     OrderStatus,
@@ -25,13 +38,42 @@ from .payments import (
     RefundReason,
     RefundStatus,
 )
+from .payouts import (
+    LIVE_PAYOUT,
+    DeductionKind,
+    LabourAgreement,
+    LedgerGroup,
+    PayBasis,
+    PayoutAdjustment,
+    PayoutDeduction,
+    PayoutLine,
+    PayoutRun,
+    PayoutStatus,
+    RateUnit,
+    SafetyIncident,
+    SchemeKind,
+    SchoolSubsidyRules,
+    SubsidyRules,
+)
 from .sandbox import SandboxOrder, SandboxRefund
 
 __all__ = [
+    "ASSET_CATEGORIES",
+    "EXPENSE_CATEGORIES",
+    "INCOME_CATEGORIES",
+    "LIVE_PAYOUT",
+    "REDUCTION_CATEGORIES",
+    "SPENDING_CATEGORIES",
     "BillingRun",
     "Category",
+    "DeductionKind",
+    "Disclosure",
+    "DisclosureStatus",
+    "DisclosureVersion",
+    "DistrictSubsidy",
     "Exemption",
     "ExemptionStatus",
+    "Expense",
     "Invoice",
     "InvoiceKind",
     "InvoiceLine",
@@ -39,11 +81,20 @@ __all__ = [
     "Journal",
     "JournalKind",
     "JournalLine",
+    "LabourAgreement",
+    "LedgerGroup",
     "LineService",
     "MerchantAccount",
     "OrderStatus",
+    "PayBasis",
     "Payment",
     "PaymentOrder",
+    "PayoutAdjustment",
+    "PayoutDeduction",
+    "PayoutLine",
+    "PayoutRun",
+    "PayoutStatus",
+    "RateUnit",
     "Receipt",
     "ReceiptCounter",
     "Refund",
@@ -51,6 +102,10 @@ __all__ = [
     "RefundStatus",
     "RunKind",
     "RunStatus",
+    "SafetyIncident",
     "SandboxOrder",
     "SandboxRefund",
+    "SchemeKind",
+    "SchoolSubsidyRules",
+    "SubsidyRules",
 ]

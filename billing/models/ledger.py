@@ -12,7 +12,9 @@ debit positive, credit negative. The database holds the invariants (migration 00
   never moves between two schools' funds.
 
 Balances are derived (``SUM(amount_fen)`` by school and category, or by invoice for a
-family's account), never stored.
+family's account), never stored. Every journal names its accounting period (``semester``):
+the term-end disclosure of a semester is the sum of that semester's journals, and what it
+carries forward is the sum of every journal up to it.
 """
 
 from django.db import models
@@ -20,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aftercare.models import District, School, User
+from aftercare.models import District, School, Semester, User
 from aftercare.tenancy import TenantQuerySet, TenantRule
 
 
@@ -35,7 +37,30 @@ class Category(models.TextChoices):
     GATEWAY = "gateway_clearing", _("Payment gateway clearing")
     BANK = "bank", _("Bank account")
     SUBSIDY_INCOME = "subsidy_income", _("Government subsidy")
-    EXPENSES = "expenses", _("Expenses")
+    EXP_TEACHER = "expenses_teacher", _("Teacher subsidies")
+    EXP_EXTERNAL = "expenses_external", _("External staff fees (劳务费)")
+    EXP_MATERIALS = "expenses_materials", _("Consumables and materials")
+    EXP_UTILITIES = "expenses_utilities", _("Utilities (water, power, cleaning)")
+    EXP_EQUIPMENT = "expenses_equipment", _("Equipment")
+    EXP_INSURANCE = "expenses_insurance", _("Insurance")
+    EXPENSES = "expenses", _("Other expenses")
+
+
+# How the term-end disclosure reads the categories (every category is in exactly one group;
+# tests/billing/test_disclosure.py checks it): income is credit-normal, the rest debit-normal.
+# income − reductions − spending = the fund's assets (double entry), which is what is carried.
+INCOME_CATEGORIES = (Category.FEE_INCOME, Category.SUBSIDY_INCOME)
+REDUCTION_CATEGORIES = (Category.EXEMPTIONS, Category.REFUNDS)
+SPENDING_CATEGORIES = (
+    Category.EXP_TEACHER,
+    Category.EXP_EXTERNAL,
+    Category.EXP_MATERIALS,
+    Category.EXP_UTILITIES,
+    Category.EXP_EQUIPMENT,
+    Category.EXP_INSURANCE,
+    Category.EXPENSES,
+)
+ASSET_CATEGORIES = (Category.RECEIVABLE, Category.GATEWAY, Category.BANK)
 
 
 class JournalKind(models.TextChoices):
@@ -45,11 +70,18 @@ class JournalKind(models.TextChoices):
     REFUND = "refund", _("Refund paid")
     SUBSIDY = "subsidy", _("Subsidy received")
     EXPENSE = "expense", _("Expense paid")
+    PAYOUT = "payout", _("Subsidies and labour fees paid")
 
 
 class Journal(models.Model):
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    # The accounting period: the semester the movement belongs to (an invoice's semester for
+    # fees, payments and refunds; a payout month's, a subsidy's, an expense's). The term-end
+    # disclosure of a semester is the sum of its journals.
+    semester = models.ForeignKey(
+        Semester, on_delete=models.PROTECT, related_name="+", verbose_name=_("semester")
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=JournalKind.choices)
     # Idempotency: the movement's natural key (e.g. "payment:<transaction id>").
     key = models.CharField(max_length=120)
@@ -74,7 +106,10 @@ class Journal(models.Model):
                 fields=["district", "school", "key"], name="billing_journal_key_unique"
             ),
         ]
-        indexes = [models.Index(fields=["district", "school", "-created_at"])]
+        indexes = [
+            models.Index(fields=["district", "school", "-created_at"]),
+            models.Index(fields=["district", "semester", "school"]),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.key}"

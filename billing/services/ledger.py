@@ -7,12 +7,21 @@ that every journal balances and stays in its school (migration 0002), so a journ
 written whole and balanced or not at all; a key seen before writes nothing (idempotent), so
 a retried task or a redelivered notification never posts twice.
 
+Every journal names its accounting period, the semester: a movement's own ``semester_id``, or
+its invoice's semester (charges, reversals, payments and refunds belong to the semester of
+the fee), or else the district's semester in progress on the day (the last one started). The
+term-end disclosure of a semester is the sum of that semester's journals.
+
 Posting rules (fen; debit +, credit −):
     charge      Dr receivable (net)  Dr exemptions (reduction)  Cr fee income (gross)
     reversal    the exact negation of a charge (an invoice re-issued)
     payment     Dr gateway clearing  Cr receivable
     refund      Dr refunds           Cr gateway clearing     (when the gateway confirms)
-Income of the fund = fee income − exemptions − refunds; what families owe = receivable.
+    subsidy     Dr bank              Cr subsidy income       (the district's, per semester)
+    expense     Dr expenses:<kind>   Cr bank                 (materials, utilities, …)
+    payout      Dr expenses_teacher / expenses_external      Cr bank   (an approved month)
+Income of the fund = fee income − exemptions − refunds + subsidy; what families owe =
+receivable; what is left (carried forward) = income − spending = receivable + gateway + bank.
 """
 
 from __future__ import annotations
@@ -35,6 +44,7 @@ class Movement:
     lines: list[tuple[str, int]]  # (category, fen)
     memo: str = ""
     invoice_id: int | None = None
+    semester_id: int | None = None  # default: the invoice's semester
     line_invoice: bool = True  # lines carry the invoice (the family's sub-ledger)
     extra: dict = field(default_factory=dict)
 
@@ -52,9 +62,10 @@ def charge_lines(gross: int, reduction: int) -> list[tuple[str, int]]:
 POST_CHARGES = """
 WITH j AS (
     INSERT INTO billing_journal
-        (district_id, school_id, kind, key, memo, invoice_id, created_by_id, created_at)
-    SELECT i.district_id, i.school_id, 'charge', 'charge:' || i.id || ':' || i.revision, '',
-           i.id, NULL, %(now)s
+        (district_id, school_id, semester_id, kind, key, memo, invoice_id, created_by_id,
+         created_at)
+    SELECT i.district_id, i.school_id, i.semester_id, 'charge',
+           'charge:' || i.id || ':' || i.revision, '', i.id, NULL, %(now)s
       FROM billing_invoice i
      WHERE i.id = ANY(%(ids)s) AND i.district_id = %(district)s AND i.school_id = %(school)s
        AND i.gross_fen > 0
@@ -114,20 +125,43 @@ def post(
     if not movements:
         return 0
     now = timezone.now()
+    today = timezone.localdate(now)
     with connection.cursor() as cur:
         rows = execute_values(
             cur,
             """
             INSERT INTO billing_journal
-                (district_id, school_id, kind, key, memo, invoice_id, created_by_id, created_at)
-            VALUES %s
+                (district_id, school_id, semester_id, kind, key, memo, invoice_id,
+                 created_by_id, created_at)
+            SELECT v.district, v.school,
+                   COALESCE(v.semester, i.semester_id,
+                            (SELECT s.id FROM aftercare_semester s
+                              WHERE s.district_id = v.district AND s.start_date <= v.day
+                              ORDER BY s.start_date DESC LIMIT 1)),
+                   v.kind, v.key, v.memo, v.invoice, v.actor, v.at
+              FROM (VALUES %s) AS v(district, school, semester, kind, key, memo, invoice,
+                                    actor, at, day)
+              LEFT JOIN billing_invoice i ON i.id = v.invoice
             ON CONFLICT (district_id, school_id, key) DO NOTHING
             RETURNING id, key
             """,
             [
-                (district_id, school_id, m.kind, m.key, m.memo[:200], m.invoice_id, actor_id, now)
+                (
+                    district_id,
+                    school_id,
+                    m.semester_id,
+                    str(m.kind),
+                    m.key,
+                    m.memo[:200],
+                    m.invoice_id,
+                    actor_id,
+                    now,
+                    today,
+                )
                 for m in movements
             ],
+            template="(%s::bigint, %s::bigint, %s::bigint, %s, %s, %s, %s::bigint, %s::bigint,"
+            " %s::timestamptz, %s::date)",
             page_size=len(movements),
             fetch=True,
         )

@@ -8,7 +8,6 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -20,6 +19,7 @@ from aftercare.api_base import ERROR_RESPONSES, ERROR_SCHEMA, ScopedReadOnlyView
 from aftercare.audit import record_event
 from aftercare.errors import NotAllowed
 from aftercare.models import School
+from aftercare.services import tokens
 from aftercare.tenancy import get_visible_or_404, scope_for
 from enrollment import rules as enrollment_rules
 from enrollment.models import (
@@ -193,10 +193,10 @@ class SignupView(APIView):
         data = SignupSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.sign_up_parent(**data.validated_data, ip_address=_client_ip(request))
-        token, _created = Token.objects.get_or_create(user=user)
+        issued = tokens.issue_token(user=user)
         return Response(
             {
-                "token": token.key,
+                "token": issued.key,
                 "id": user.public_id,
                 "full_name": user.full_name,
                 "mobile": user.mobile,

@@ -53,7 +53,9 @@ def test_database_refuses_an_unbalanced_journal(world):
 
 def test_database_refuses_lines_in_another_schools_fund(world):
     a1, a2 = world.schools["a1"], world.schools["a2"]
-    journal = Journal.objects.create(district=a1.district, school=a1, kind="charge", key="x")
+    journal = Journal.objects.create(
+        district=a1.district, school=a1, semester=world.semesters["a"], kind="charge", key="x"
+    )
     with pytest.raises(DatabaseError, match="outside its school"), transaction.atomic():
         JournalLine.objects.bulk_create(
             [
