@@ -37,6 +37,8 @@ def main(path: str) -> int:
         if entry.fuzzy:
             entry.flags.remove("fuzzy")
             entry.previous_msgid = None
+            entry.previous_msgid_plural = None
+            entry.previous_msgctxt = None
         filled += 1
     po.save()
     print(f"filled {filled} entries in {PO}")
