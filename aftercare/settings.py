@@ -296,6 +296,7 @@ SPECTACULAR_SETTINGS = {
         "RefundStatusEnum": "billing.models.payments.RefundStatus",
         "RefundReasonEnum": "billing.models.payments.RefundReason",
         "ExemptionStatusEnum": "billing.models.exemptions.ExemptionStatus",
+        "EvaluationQuestionKindEnum": "feedback.models.evaluations.QuestionKind",
     },
 }
 
