@@ -14,6 +14,8 @@ from aftercare.models import ApiToken
 from aftercare.net import client_ip
 from aftercare.services import tokens
 
+UUID_RE = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
 
 class IssuedTokenSerializer(serializers.Serializer):
     """A token just issued: the key is in this answer only."""
@@ -42,11 +44,15 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.
     """The caller's own live API tokens (one per device that logged in); ``DELETE`` revokes
     one. Another user's token is 404."""
 
+    queryset = ApiToken.objects.none()  # the schema's model; requests use get_queryset
     serializer_class = ApiTokenSerializer
     lookup_field = "public_id"
+    lookup_value_regex = UUID_RE
     pagination_class = None
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ApiToken.objects.none()
         return tokens.live_tokens(user=self.request.user)
 
     @extend_schema(responses={204: None, **ERROR_RESPONSES})

@@ -8,14 +8,17 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftercare.net import client_ip
 from aftercare.services import tokens
+from aftercare.views.errors import domain_errors
 
 
 @login_required
+@domain_errors
 def account_security(request):
     return render(
         request,
@@ -29,6 +32,7 @@ def account_security(request):
 
 @login_required
 @require_POST
+@domain_errors(back=lambda request, **kw: reverse("account_security"))
 def revoke_token(request, token_id):
     token = tokens.live_tokens(user=request.user).filter(public_id=token_id).first()
     if token is None:
@@ -40,6 +44,7 @@ def revoke_token(request, token_id):
 
 @login_required
 @require_POST
+@domain_errors(back=lambda request, **kw: reverse("account_security"))
 def logout_everywhere(request):
     tokens.log_out_everywhere(user=request.user, ip_address=client_ip(request))
     logout(request)
