@@ -111,6 +111,7 @@ def _foreign_routes(world):
         **_foreign_scheduling_routes(world),
         **foreign_attendance_routes(world),
         **foreign_reporting_routes(world),
+        **_foreign_tokens(world),
     }
 
 
@@ -435,6 +436,17 @@ def _foreign_registration(world):
         "registration-cancel": ("post", reverse("registration-cancel", args=[rid])),
         "plan-seats": ("get", reverse("plan-seats", args=[pid])),
         "plan-close-round-one": ("post", reverse("plan-close-round-one", args=[pid])),
+    }
+
+
+def _foreign_tokens(world):
+    """Another user's API token (personal: 404 to everyone else, whatever their role)."""
+    from aftercare.services.tokens import issue_token
+
+    token = issue_token(user=world.users["principal_b1"], name="phone").token.public_id
+    return {
+        "api-token-detail": ("delete", reverse("api-token-detail", args=[token])),
+        "token_revoke": ("post", reverse("token_revoke", args=[token])),
     }
 
 
