@@ -10,6 +10,7 @@ from aftercare.tenancy import Scope
 from enrollment.models import Student
 from tests.attendance.routes import foreign_attendance_routes
 from tests.billing.world import foreign_billing_routes
+from tests.feedback.routes import foreign_feedback_routes
 from tests.reporting.routes import foreign_reporting_routes
 
 pytestmark = pytest.mark.django_db
@@ -112,6 +113,7 @@ def _foreign_routes(world):
         **foreign_attendance_routes(world),
         **foreign_reporting_routes(world),
         **_foreign_tokens(world),
+        **foreign_feedback_routes(world),
     }
 
 

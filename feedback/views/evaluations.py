@@ -285,8 +285,11 @@ def _back(evaluation_id) -> str:
 # --------------------------------------------------------------------------- answering
 
 
-@roles_required(Role.PARENT)
+@login_required
+@domain_errors
 def answer(request, evaluation_id, student_id):
+    # No role gate before the lookups: the child is looked up among the user's own wards, so
+    # anyone else's child (or an evaluation of another school) is a 404, never a 403.
     evaluation = _evaluation(request, evaluation_id)
     student = get_visible_or_404(
         Student.objects.select_related("school_class", "school").filter(
