@@ -13,6 +13,8 @@ The authorization rule of the project, in one place per app (``<app>/rules.py``)
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from aftercare.errors import NotAllowed
 from aftercare.models import MANAGER_ROLES, TEACHER_ROLES, School, SchoolClass, Semester
 from aftercare.tenancy import Scope
@@ -22,6 +24,16 @@ def require(allowed: bool, message=None, *, code: str | None = None) -> None:
     """Raise ``NotAllowed`` (403) with ``message`` unless ``allowed``."""
     if not allowed:
         raise NotAllowed(message, code=code)
+
+
+def require_school_manager(actor, school) -> None:
+    """Services' guard for what only the school's principal or administrators may do (403);
+    ``actor`` is a user or a ``Scope``."""
+    scope = actor if isinstance(actor, Scope) else Scope(actor)
+    require(
+        scope.manages(school),
+        _("Only the school's principal or administrators can do this."),
+    )
 
 
 def is_official(scope: Scope) -> bool:

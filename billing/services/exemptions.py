@@ -28,10 +28,10 @@ from aftercare.audit import record_event
 from aftercare.errors import Conflict, InvalidInput, NotAllowed
 from aftercare.models import MANAGER_ROLES, Membership, Semester, User
 from aftercare.notifications import notify
+from aftercare.rules import require_school_manager
 from billing import conf
 from billing.models import Exemption, ExemptionStatus, Invoice, InvoiceKind, InvoiceStatus
 from billing.services import invoices as invoice_services
-from billing.services.runs import require_manager
 from enrollment.models import Guardianship, Student
 from plans.selectors import current_policy
 
@@ -214,7 +214,7 @@ def verify_exemption(
         .select_related("school", "student")
         .get(pk=exemption.pk)
     )
-    require_manager(actor, exemption.school)
+    require_school_manager(actor, exemption.school)
     if exemption.status != ExemptionStatus.PENDING:
         raise Conflict(_("This exemption has already been decided."), code="not_pending")
     exemption.status = ExemptionStatus.VERIFIED
@@ -266,7 +266,7 @@ def refuse_exemption(
         .select_related("school", "student")
         .get(pk=exemption.pk)
     )
-    require_manager(actor, exemption.school)
+    require_school_manager(actor, exemption.school)
     if exemption.status != ExemptionStatus.PENDING:
         raise Conflict(_("This exemption has already been decided."), code="not_pending")
     reason = (reason or "").strip()

@@ -48,10 +48,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from aftercare.audit import record_event
-from aftercare.errors import Conflict, NotAllowed
+from aftercare.errors import Conflict
 from aftercare.models import School, Semester, User
 from aftercare.notifications import notify_many
-from aftercare.tenancy import Scope
+from aftercare.rules import require_school_manager
 from billing import conf, jobs
 from billing.fees import FeeTable, Line
 from billing.models import (
@@ -75,11 +75,6 @@ BILLED_STATUSES = (ApplicationStatus.APPROVED, ApplicationStatus.WITHDRAWAL_REQU
 
 class BillingRefused(Conflict):
     code = "billing_refused"
-
-
-def require_manager(actor: User, school: School) -> None:
-    if not Scope(actor).manages(school):
-        raise NotAllowed(_("Only the school's principal or administrators can do this."))
 
 
 def published_version(school: School, semester: Semester) -> PlanVersion | None:
@@ -168,7 +163,7 @@ def start_billing(
     billing window, a cap); Conflict ``run_active`` when a run is already going.
     """
     now = now or timezone.now()
-    require_manager(actor, school)
+    require_school_manager(actor, school)
     reasons, version, _policy = refusals(
         school=school, semester=semester, today=timezone.localdate(now)
     )

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from aftercare.audit import record_event
 from aftercare.errors import Conflict
 from aftercare.models import School, Semester, User
+from aftercare.rules import require_school_manager
 from billing import jobs, usage
 from billing.fees import FeeTable, Line
 from billing.models import (
@@ -40,7 +41,7 @@ from billing.models import (
 from billing.money import fmt, share
 from billing.services import invoices as invoice_services
 from billing.services.refunds import create_refund, paid_fen, refunded_fen
-from billing.services.runs import BillingRefused, insert_invoices, require_manager
+from billing.services.runs import BillingRefused, insert_invoices
 from enrollment.models import ApplicationStatus, CourseRegistration, SeatStatus
 from plans.models import ExtendedRefund, FeeUnit, RefundBasis
 from plans.selectors import current_policy
@@ -57,7 +58,7 @@ def start_settlement(
     """Start term-end settlement (after the semester's last day). Errors: NotAllowed;
     BillingRefused (before the end, nothing billed); Conflict ``run_active``."""
     now = now or timezone.now()
-    require_manager(actor, school)
+    require_school_manager(actor, school)
     if timezone.localdate(now) <= semester.end_date:
         raise BillingRefused(
             _("%(semester)s ends on %(end)s: settle it after its last day.")

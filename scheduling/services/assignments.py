@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from aftercare.audit import record_event
 from aftercare.errors import InvalidInput
 from aftercare.models import User
+from aftercare.rules import require_school_manager
 from plans.models import SchoolPlan
 from scheduling.checks import WEEKDAY_NAMES, days_label
 from scheduling.models import (
@@ -34,7 +35,7 @@ from scheduling.models import (
     StaffMember,
 )
 from scheduling.selectors import Board, load_board, schedulable_problem
-from scheduling.services.common import lock_plan, not_published, require_grouping, require_manager
+from scheduling.services.common import lock_plan, not_published, require_grouping
 from scheduling.staffing import Block, first_overlap, lessons_of
 
 
@@ -184,7 +185,7 @@ def assign_staff(
     ``InvalidInput`` whose ``fields["staff"]`` names every reason). Assigning what is there
     already is a no-op. Errors: NotAllowed, InvalidInput, Conflict (``no_grouping``,
     ``plan_not_published``)."""
-    require_manager(actor, plan.school)
+    require_school_manager(actor, plan.school)
     if role not in DutyRole.values:
         raise InvalidInput(fields={"role": [_("Choose a valid role.")]})
     days = _clean_weekdays(weekdays)
@@ -277,7 +278,7 @@ def assign_staff(
 @transaction.atomic
 def unassign(*, actor: User, assignment: Assignment) -> None:
     plan = SchoolPlan.objects.select_related("school").get(pk=assignment.plan_id)
-    require_manager(actor, plan.school)
+    require_school_manager(actor, plan.school)
     lock_plan(plan)
     deleted, _rows = Assignment.objects.filter(pk=assignment.pk).delete()
     if deleted:
@@ -300,7 +301,7 @@ def book_room(
     """Put ``group`` in ``room`` on ``weekdays`` (replacing its room there). Refused, all or
     nothing: a room of another school or out of use, fewer seats than the group's children,
     another group in the room at an overlapping time, a day the group does not meet."""
-    require_manager(actor, plan.school)
+    require_school_manager(actor, plan.school)
     days = _clean_weekdays(weekdays)
     if room.school_id != plan.school_id:
         raise InvalidInput(fields={"room": [_("Choose a room of this school.")]})
@@ -378,7 +379,7 @@ def book_room(
 @transaction.atomic
 def unbook_room(*, actor: User, booking: RoomBooking) -> None:
     plan = SchoolPlan.objects.select_related("school").get(pk=booking.plan_id)
-    require_manager(actor, plan.school)
+    require_school_manager(actor, plan.school)
     lock_plan(plan)
     deleted, _rows = RoomBooking.objects.filter(pk=booking.pk).delete()
     if deleted:

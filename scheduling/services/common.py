@@ -12,17 +12,9 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from aftercare.errors import Conflict, NotAllowed
-from aftercare.models import User
-from aftercare.tenancy import Scope
+from aftercare.errors import Conflict
 from plans.models import SchoolPlan
-from scheduling import rules
 from scheduling.models import Grouping
-
-
-def require_manager(actor: User, school) -> None:
-    if not rules.can_manage_school(Scope(actor), school):
-        raise NotAllowed(_("Only the school's principal or administrators can do this."))
 
 
 def lock_plan(plan: SchoolPlan) -> Grouping | None:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from aftercare.audit import record_event
 from aftercare.errors import Conflict, InvalidInput
 from aftercare.models import User
+from aftercare.rules import require_school_manager
 from plans.models import SchoolPlan, stage_of
 from scheduling import checks
 from scheduling.grouping import (
@@ -43,7 +44,7 @@ from scheduling.models import (
     RoomBooking,
 )
 from scheduling.selectors import Board, load_board, participants_of
-from scheduling.services.common import lock_plan, not_published, require_grouping, require_manager
+from scheduling.services.common import lock_plan, not_published, require_grouping
 from scheduling.services.sections import sync_sections
 from scheduling.services.sessions import regenerate_locked
 from scheduling.sql import array_literal
@@ -81,7 +82,7 @@ def propose_groups(*, actor: User, plan: SchoolPlan) -> Grouping:
 
     Errors: NotAllowed; Conflict ``plan_not_published``, ``grouping_confirmed``;
     InvalidInput ``no_participants``."""
-    require_manager(actor, plan.school)
+    require_school_manager(actor, plan.school)
     lock_plan(plan)
     # Only what a proposal needs: the groups there are (to replace) and the participants.
     board = load_board(plan, with_calendar=False, groups_only=True)
@@ -224,7 +225,7 @@ def move_students(
     before and after confirmation; never above the maximum group size or across 学段 where
     the policy forbids it. Errors: NotAllowed, InvalidInput (not participants, a section,
     too many, stage), Conflict ``no_grouping``."""
-    require_manager(actor, plan.school)
+    require_school_manager(actor, plan.school)
     board = _board(plan)
     require_grouping(board.grouping)
     target = _basic_group(board, to_group)
@@ -301,7 +302,7 @@ def _require_unconfirmed(board: Board) -> None:
 def merge_groups(*, actor: User, plan: SchoolPlan, group: CareGroup, other: CareGroup):
     """Merge ``other`` into ``group`` (before confirmation). Refused above the maximum size
     or across 学段 where the policy forbids it."""
-    require_manager(actor, plan.school)
+    require_school_manager(actor, plan.school)
     board = _board(plan)
     require_grouping(board.grouping)
     _require_unconfirmed(board)
@@ -349,7 +350,7 @@ def split_group(
 ) -> CareGroup:
     """Split ``group`` in two (before confirmation): ``students`` form the new group, or by
     default the second half of the members in class order."""
-    require_manager(actor, plan.school)
+    require_school_manager(actor, plan.school)
     board = _board(plan)
     require_grouping(board.grouping)
     _require_unconfirmed(board)
@@ -399,7 +400,7 @@ def split_group(
 def confirm_grouping(*, actor: User, plan: SchoolPlan) -> Grouping:
     """Confirm the groups and their staffing. Refused while any rule is broken (the
     ``Conflict`` lists every violation in ``fields["violations"]``)."""
-    require_manager(actor, plan.school)
+    require_school_manager(actor, plan.school)
     board = _board(plan, with_calendar=True)
     grouping = require_grouping(board.grouping)
     if board.version is None:
@@ -500,7 +501,7 @@ def place_new_participants(*, actor: User, plan: SchoolPlan) -> PlaceResult:
     rules, without moving anyone; groups opened for them and new course sections get their
     future sessions when sessions exist already. Errors: NotAllowed, Conflict
     (``plan_not_published``, ``no_grouping``, ``not_confirmed``: propose again instead)."""
-    require_manager(actor, plan.school)
+    require_school_manager(actor, plan.school)
     board = _board(plan)
     grouping = require_grouping(board.grouping)
     if board.version is None:

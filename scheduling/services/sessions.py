@@ -39,6 +39,7 @@ from aftercare.audit import record_event
 from aftercare.errors import Conflict, InvalidInput, NotAllowed
 from aftercare.models import District, Semester, User
 from aftercare.notifications import notify_many
+from aftercare.rules import require_school_manager
 from aftercare.tenancy import Scope
 from plans.models import PlanStatus, SchoolPlan
 from scheduling import rules as access
@@ -56,7 +57,6 @@ from scheduling.services.common import (
     lock_plan,
     not_published,
     require_grouping,
-    require_manager,
 )
 from scheduling.services.sections import sync_sections
 from scheduling.sql import array_literal
@@ -319,7 +319,7 @@ def cancel_day(*, actor: User, plan: SchoolPlan, day: date, reason: str) -> DayC
     sports day); the families of the children in those groups and their teachers are told
     after commit. Errors: NotAllowed, InvalidInput (reason, a day without sessions),
     Conflict ``already_cancelled``."""
-    require_manager(actor, plan.school)
+    require_school_manager(actor, plan.school)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(fields={"reason": [_("Give the reason: families are told it.")]})

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from aftercare.audit import record_event
 from aftercare.errors import InvalidInput, NotAllowed
 from aftercare.models import District, School, User
+from aftercare.rules import require_school_manager
 from aftercare.tenancy import Scope
 from scheduling import rules
 from scheduling.documents import check_document
@@ -50,11 +51,6 @@ STAFF_FIELDS = (
     "note",
     "is_active",
 )
-
-
-def _require_manager(actor: User, school: School) -> None:
-    if not rules.can_manage_school(Scope(actor), school):
-        raise NotAllowed(_("Only the school's principal or administrators can do this."))
 
 
 def _require_official(actor: User, district_id: int) -> None:
@@ -191,7 +187,7 @@ def save_staff(
     account's). An institution's instructor must come from an institution the district has
     approved. Errors: NotAllowed, InvalidInput (per field; a mobile or account already on
     the roster)."""
-    _require_manager(actor, school)
+    require_school_manager(actor, school)
     values = {k: data[k] for k in STAFF_FIELDS if k in data}
     if values.get("mobile") == "":
         values["mobile"] = None
@@ -253,7 +249,7 @@ def record_vetting(
     earlier document (the old file is removed after commit). Errors: NotAllowed,
     InvalidInput (step, date in the future, document type or size, a teacher of the school)."""
     school = staff.school
-    _require_manager(actor, school)
+    require_school_manager(actor, school)
     errors: dict[str, list[str]] = {}
     if step not in VettingStep.values:
         errors["step"] = [_("Choose a valid step.")]
@@ -309,7 +305,7 @@ def save_room(
     *, actor: User, school: School, data: dict[str, Any], room: Room | None = None
 ) -> Room:
     """Add or change a room. Errors: NotAllowed, InvalidInput (name missing or taken)."""
-    _require_manager(actor, school)
+    require_school_manager(actor, school)
     name = (data.get("name", room.name if room else "") or "").strip()
     if not name:
         raise InvalidInput(fields={"name": [_("This field is required.")]})

@@ -19,9 +19,9 @@ from django.utils.translation import ngettext
 from aftercare.audit import record_event
 from aftercare.errors import Conflict, InvalidInput
 from aftercare.models import School, User
+from aftercare.rules import require_school_manager
 from scheduling.models import StaffMember
 from scheduling.resources import RowProblem, StaffResource, read_staff_file, xlsx_bytes
-from scheduling.services.common import require_manager
 
 
 class StaffFileInvalid(InvalidInput):
@@ -67,7 +67,7 @@ def import_staff(
 ) -> StaffImportResult:
     """Check and (unless ``dry_run``) import a staff file. Errors: NotAllowed, InvalidInput
     (the file), StaffFileInvalid (rows: nothing written), Conflict (a concurrent change)."""
-    require_manager(actor, school)
+    require_school_manager(actor, school)
     sheet = read_staff_file(content, filename)
     School.objects.select_for_update().filter(pk=school.pk).values_list("pk", flat=True).first()
     resource = StaffResource(school=school, row_numbers=sheet.row_numbers)
@@ -130,7 +130,7 @@ def import_staff(
 
 def export_staff(*, actor: User, school: School) -> tuple[bytes, str]:
     """The staff list as .xlsx (the import's columns plus vetting dates): (bytes, filename)."""
-    require_manager(actor, school)
+    require_school_manager(actor, school)
     dataset = StaffResource(school=school).export_dataset()
     record_event(actor=actor, action="staff.exported", obj=school, payload={"rows": len(dataset)})
     return xlsx_bytes(dataset), f"staff-{school.code}.xlsx"

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from aftercare.audit import record_event
 from aftercare.errors import Conflict, InvalidInput
 from aftercare.models import User
+from aftercare.rules import require_school_manager
 from enrollment.models import (
     Application,
     ApplicationEvent,
@@ -32,7 +33,6 @@ from enrollment.services.applications.common import (
     _lock,
     _lock_plan,
     _require_guardian,
-    _require_manager,
     _text,
     _to_family,
     agreement_url,
@@ -52,7 +52,7 @@ def publish_agreement(*, actor: User, plan: SchoolPlan, title: str, body: str) -
 
     Errors: NotAllowed, InvalidInput (title, body).
     """
-    _require_manager(actor, plan.school)
+    require_school_manager(actor, plan.school)
     errors: dict[str, list[str]] = {}
     try:
         title = _text(

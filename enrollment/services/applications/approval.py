@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from aftercare.audit import record_event
 from aftercare.errors import Conflict, InvalidInput
 from aftercare.models import SchoolClass, User
+from aftercare.rules import require_school_manager
 from enrollment.models import (
     Application,
     ApplicationEvent,
@@ -39,7 +40,6 @@ from enrollment.services.applications.common import (
     _Inbox,
     _lock,
     _lock_plan,
-    _require_manager,
 )
 from enrollment.services.history import transition_many
 from plans.models import SchoolPlan
@@ -135,7 +135,7 @@ def approve_applications(
     Errors: NotAllowed, InvalidInput (limit, selection), Conflict ``stale``.
     """
     now = now or timezone.now()
-    _require_manager(actor, plan.school)
+    require_school_manager(actor, plan.school)
     if limit is not None and limit < 1:
         raise InvalidInput(fields={"limit": [_("Enter a number of at least 1.")]})
     if selected is not None and not selected:
@@ -304,7 +304,7 @@ def verify_priority_groups(
     """
     now = now or timezone.now()
     app = _lock(application)
-    _require_manager(actor, app.school)
+    require_school_manager(actor, app.school)
     groups = _groups(groups)
     undeclared = [g for g in groups if g not in app.priority_groups]
     if undeclared:
@@ -355,7 +355,7 @@ def publish_participant_list(*, actor: User, plan: SchoolPlan, now: datetime | N
     Errors: NotAllowed, Conflict ``nothing_to_list`` (no approved application yet).
     """
     now = now or timezone.now()
-    _require_manager(actor, plan.school)
+    require_school_manager(actor, plan.school)
     plan = _lock_plan(plan)
     new = list(
         Application.objects.select_for_update(of=("self",))

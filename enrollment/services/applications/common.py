@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from aftercare.audit import register_actions
 from aftercare.errors import InvalidInput, NotAllowed
-from aftercare.models import MANAGER_ROLES, Membership, School, User
+from aftercare.models import MANAGER_ROLES, Membership, User
 from aftercare.notifications import notify_many
 from aftercare.tenancy import Scope
 from enrollment.models import (
@@ -67,11 +67,6 @@ class Decision:
 def _require_guardian(actor: User, student: Student) -> None:
     if not Guardianship.objects.filter(student=student, user=actor).exists():
         raise NotAllowed(_("Only the child's guardians can do this."))
-
-
-def _require_manager(actor: User, school: School) -> None:
-    if not Scope(actor).manages(school):
-        raise NotAllowed(_("Only the principal or a school administrator can do this."))
 
 
 def can_review(scope: Scope, application: Application) -> bool:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from aftercare.audit import record_event
 from aftercare.errors import Conflict, InvalidInput
 from aftercare.models import User
+from aftercare.rules import require_school_manager
 from enrollment.models import (
     Application,
     ApplicationEvent,
@@ -26,7 +27,6 @@ from enrollment.services.applications.common import (
     _lock,
     _managers,
     _require_guardian,
-    _require_manager,
     _text,
     _to_family,
     family_url,
@@ -151,7 +151,7 @@ def approve_withdrawal(
     """
     now = now or timezone.now()
     app = _lock(application)
-    _require_manager(actor, app.school)
+    require_school_manager(actor, app.school)
     if app.status != ApplicationStatus.WITHDRAWAL_REQUESTED:
         raise Conflict(_("There is no open withdrawal request."), code="no_request")
     effective_date = effective_date or app.withdrawal_last_day_requested
@@ -235,7 +235,7 @@ def decline_withdrawal(
     """
     now = now or timezone.now()
     app = _lock(application)
-    _require_manager(actor, app.school)
+    require_school_manager(actor, app.school)
     if app.status != ApplicationStatus.WITHDRAWAL_REQUESTED:
         raise Conflict(_("There is no open withdrawal request."), code="no_request")
     reason = _text(

@@ -10,12 +10,10 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import connection
 from django.urls import reverse
-from django.utils.translation import gettext as _
 
-from aftercare.errors import DomainError, NotAllowed
+from aftercare.errors import DomainError
 from aftercare.models import User
 from aftercare.notifications import notify_many
-from aftercare.tenancy import Scope
 from enrollment.models import Application, CourseCapacity, CourseRegistration, Guardianship
 from plans.models import SchoolPlan
 
@@ -28,11 +26,6 @@ GATE_CLASS = 7301
 
 class RegistrationError(DomainError):
     status = 409
-
-
-def _require_manager(actor: User, school) -> None:
-    if not Scope(actor).manages(school):
-        raise NotAllowed(_("Only the principal or a school administrator can do this."))
 
 
 # --------------------------------------------------------------------------- locks, in order

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from aftercare.audit import record_event
 from aftercare.errors import Conflict
 from aftercare.models import User
+from aftercare.rules import require_school_manager
 from enrollment.lottery import commit, draw_order, mask_name, new_seed, verify
 from enrollment.models import (
     CourseRegistration,
@@ -34,7 +35,6 @@ from enrollment.models import (
     SeatStatus,
 )
 from enrollment.services.registration.common import (
-    _require_manager,
     lock_counters,
     lock_plan,
     lock_registrations,
@@ -96,7 +96,7 @@ def draw_lottery(*, actor: User, course: Course, now: datetime | None = None) ->
     Errors: NotAllowed; Conflict ``not_lottery``, ``window_open``, ``already_drawn``,
     ``no_commitment``.
     """
-    _require_manager(actor, course.school)
+    require_school_manager(actor, course.school)
     now = now or timezone.now()
     info = course_info(course.public_id, fresh=True)
     lottery_windows = [w for w in info.windows if w.mode == RegistrationMode.LOTTERY]

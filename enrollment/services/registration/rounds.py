@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from aftercare.audit import record_event
 from aftercare.errors import Conflict
 from aftercare.models import User
+from aftercare.rules import require_school_manager
 from enrollment.models import (
     HOLDING_SEATS,
     LIVE_SEATS,
@@ -25,7 +26,6 @@ from enrollment.models import (
     SeatStatus,
 )
 from enrollment.services.registration.common import (
-    _require_manager,
     lock_applications,
     lock_counters,
     lock_plan,
@@ -58,7 +58,7 @@ def close_round_one(*, actor: User, plan_version, now: datetime | None = None) -
     locks. Set-based writes; audited per cancelled course; families told after the commit.
     Errors: NotAllowed, Conflict ``round_one_open``.
     """
-    _require_manager(actor, plan_version.school)
+    require_school_manager(actor, plan_version.school)
     now = now or timezone.now()
     ends = max(
         RegistrationWindow.objects.filter(
