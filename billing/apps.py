@@ -18,6 +18,8 @@ class BillingConfig(AppConfig):
         registry.register_nav(40, home.nav)
         registry.register_home_section("family", 5, home.family_fees)
         registry.register_home_section("school", 30, home.school_fees)
+        registry.register_home_section("teacher", 40, home.teacher_statements)
+        registry.register_landing(90, home.committee_landing)
         registry.register_demo_step(50, demo.billing_step)
 
         register_actions(
@@ -37,5 +39,23 @@ class BillingConfig(AppConfig):
                 "billing.exemption_verified": _("Exemption verified"),
                 "billing.exemption_refused": _("Exemption refused"),
                 "billing.receipts_exported": _("Receipt register exported"),
+                "billing.payout_started": _("Payout month started"),
+                "billing.payout_refused": _("Payout month refused"),
+                "billing.payout_computed": _("Payout month computed"),
+                "billing.payout_adjusted": _("Payout line adjusted"),
+                "billing.payout_approved": _("Payout month approved"),
+                "billing.incident_recorded": _("Safety incident recorded"),
+                "billing.agreement_saved": _("Labour agreement saved"),
+                "billing.subsidy_rules_saved": _("Subsidy rules changed"),
+                "billing.school_rules_saved": _("School subsidy values changed"),
+                "billing.subsidy_granted": _("District subsidy recorded"),
+                "billing.expense_recorded": _("Expense recorded"),
+                "billing.disclosure_drafted": _("Disclosure drafted"),
+                "billing.disclosures_drafted": _("Disclosures drafted by the calendar"),
+                "billing.disclosure_amended": _("Disclosure amendment drafted"),
+                "billing.disclosure_reviewed": _("Disclosure confirmed by the parents' committee"),
+                "billing.disclosure_published": _("Disclosure published"),
+                "billing.reviewer_appointed": _("Parents' committee reviewer named"),
+                "billing.reviewer_removed": _("Parents' committee reviewer removed"),
             }
         )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db.models import Count, Q, Sum
 
+from attendance.models import Handover, StaffAttendance
 from billing.models import (
     BillingRun,
     Exemption,
@@ -12,9 +15,14 @@ from billing.models import (
     InvoiceLine,
     Payment,
     PaymentOrder,
+    PayoutDeduction,
+    PayoutLine,
+    PayoutRun,
+    PayoutStatus,
     Receipt,
     Refund,
     RunKind,
+    SafetyIncident,
 )
 
 
@@ -124,3 +132,64 @@ def receipts_for(*, scope, school):
         )
         .order_by("year", "seq")
     )
+
+
+# --------------------------------------------------------------------------- payouts
+
+
+def payout_runs_for(*, scope, school):
+    """A school's payout runs (managers and the district's officials), newest month first."""
+    return (
+        PayoutRun.objects.visible_to(scope)
+        .filter(school=school)
+        .select_related("approved_by", "rules")
+        .order_by("-month", "-created_at", "-pk")
+    )
+
+
+def statements_for(*, user):
+    """The user's own payout lines of approved months (a teacher's statements; nobody else's,
+    whatever roles they hold elsewhere)."""
+    return (
+        PayoutLine.objects.filter(staff__user=user, run__status=PayoutStatus.APPROVED)
+        .select_related("run__school", "run__semester")
+        .prefetch_related("deductions", "adjustments")
+        .order_by("-run__month", "run__school_id", "pk")
+    )
+
+
+def word_evidence(lines) -> dict[str, str]:
+    """Every evidence id of ``lines``' deductions, worded: a staff attendance record as its day
+    (and minutes left early), a handover as its day and note, a safety incident as its day and
+    what happened; complaint references stay as they are. Three queries whatever the count."""
+    ids: set[str] = set()
+    for d in PayoutDeduction.objects.filter(line__in=lines).values_list("evidence", flat=True):
+        ids.update(str(x) for x in d or [])
+    uuids = [x for x in ids if _is_uuid(x)]
+    out: dict[str, str] = {x: x for x in ids}
+    if not uuids:
+        return out
+    for pid, day, early in StaffAttendance.objects.filter(public_id__in=uuids).values_list(
+        "public_id", "date", "minutes_early"
+    ):
+        text = day.strftime("%m-%d")
+        if early:
+            text += f"（{early}′）"
+        out[str(pid)] = text
+    for pid, day, note in Handover.objects.filter(public_id__in=uuids).values_list(
+        "public_id", "date", "resolution_note"
+    ):
+        out[str(pid)] = f"{day:%m-%d} {note}".strip()
+    for pid, day, what, evidence in SafetyIncident.objects.filter(public_id__in=uuids).values_list(
+        "public_id", "date", "description", "evidence"
+    ):
+        out[str(pid)] = f"{day:%m-%d} {what}（{evidence}）"
+    return out
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True

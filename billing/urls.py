@@ -1,7 +1,7 @@
 from django.urls import path
 
 from billing.gateway import GATEWAYS
-from billing.views import family, notify, sandbox, school
+from billing.views import disclosure, family, notify, payouts, sandbox, school
 
 urlpatterns = [
     # Families
@@ -41,6 +41,87 @@ urlpatterns = [
         name="billing_exemption_decide",
     ),
     path("district/billing/", school.district_billing, name="billing_district"),
+    # Teacher subsidies, expenses, the district's subsidy
+    path("school/<uuid:school_id>/payouts/", payouts.payout_runs, name="billing_payouts"),
+    path(
+        "school/<uuid:school_id>/payouts/start/",
+        payouts.payout_start,
+        name="billing_payout_start",
+    ),
+    path("billing/payouts/<uuid:run_id>/", payouts.payout_run, name="billing_payout_run"),
+    path(
+        "billing/payouts/<uuid:run_id>/approve/",
+        payouts.payout_approve,
+        name="billing_payout_approve",
+    ),
+    path(
+        "billing/payouts/<uuid:run_id>/payroll.xlsx",
+        payouts.payout_xlsx,
+        name="billing_payout_xlsx",
+    ),
+    path(
+        "billing/payout-lines/<uuid:line_id>/adjust/",
+        payouts.payout_adjust,
+        name="billing_payout_adjust",
+    ),
+    path(
+        "billing/statements/<uuid:line_id>.pdf",
+        payouts.statement_pdf,
+        name="billing_statement_pdf",
+    ),
+    path("teacher/statements/", payouts.my_statements, name="billing_my_statements"),
+    path("school/<uuid:school_id>/expenses/", payouts.school_expenses, name="billing_expenses"),
+    path("district/subsidies/", payouts.district_subsidies, name="billing_district_subsidies"),
+    # Term-end disclosure
+    path(
+        "school/<uuid:school_id>/disclosures/",
+        disclosure.school_disclosures,
+        name="billing_disclosures",
+    ),
+    path(
+        "school/<uuid:school_id>/disclosures/draft/",
+        disclosure.disclosure_draft,
+        name="billing_disclosure_draft",
+    ),
+    path(
+        "school/<uuid:school_id>/disclosures/reviewers/",
+        disclosure.disclosure_reviewer,
+        name="billing_disclosure_reviewer",
+    ),
+    path(
+        "billing/disclosures/<uuid:version_id>/",
+        disclosure.disclosure_version,
+        name="billing_disclosure_version",
+    ),
+    *(
+        path(
+            f"billing/disclosures/<uuid:version_id>/{verb}/",
+            view,
+            name=f"billing_disclosure_{verb}",
+        )
+        for verb, view in (
+            ("confirm", disclosure.disclosure_confirm),
+            ("publish", disclosure.disclosure_publish),
+            ("refresh", disclosure.disclosure_refresh),
+            ("amend", disclosure.disclosure_amend),
+        )
+    ),
+    path("billing/review/", disclosure.committee_home, name="billing_committee_home"),
+    path(
+        "district/disclosures/",
+        disclosure.district_disclosures,
+        name="billing_district_disclosures",
+    ),
+    path(
+        "public/disclosures/<uuid:disclosure_id>/",
+        disclosure.public_disclosure,
+        name="billing_public_disclosure",
+    ),
+    path(
+        "public/disclosures/v/<uuid:version_id>.pdf",
+        disclosure.public_disclosure_pdf,
+        name="billing_public_disclosure_pdf",
+    ),
     # The payment gateway's side
     path("billing/sandbox/<str:out_trade_no>/", sandbox.cashier, name="billing_sandbox_cashier"),
     *(
