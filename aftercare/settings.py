@@ -297,6 +297,9 @@ SPECTACULAR_SETTINGS = {
         "RefundReasonEnum": "billing.models.payments.RefundReason",
         "ExemptionStatusEnum": "billing.models.exemptions.ExemptionStatus",
         "EvaluationQuestionKindEnum": "feedback.models.evaluations.QuestionKind",
+        "EvaluationQuestionAboutEnum": "feedback.models.evaluations.QuestionAbout",
+        "ComplaintCategoryEnum": "feedback.models.complaints.ComplaintCategory",
+        "ComplaintOutcomeEnum": "feedback.models.complaints.ComplaintOutcome",
     },
 }
 
