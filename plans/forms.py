@@ -256,7 +256,7 @@ class PlanGeneralForm(forms.ModelForm):
 
 
 class PeriodForm(forms.Form):
-    weekdays = weekday_field()
+    weekdays = weekday_field(_("weekdays"))
     start_time = forms.TimeField(label=_("start time"), widget=TIME)
     end_time = forms.TimeField(label=_("end time"), widget=TIME)
     valid_from = forms.DateField(
@@ -272,18 +272,18 @@ class PeriodForm(forms.Form):
 
     def __init__(self, *args, school_grades, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields = {"grades": grade_field(school_grades), **self.fields}
+        self.fields = {"grades": grade_field(school_grades, _("grades")), **self.fields}
 
 
 class CourseForm(forms.Form):
-    name = forms.CharField(label=_("name"), max_length=60)
+    name = forms.CharField(label=pgettext_lazy("course", "name"), max_length=60)
     category = forms.CharField(label=_("category"), max_length=30, required=False)
     description = forms.CharField(
         label=_("description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     teacher_name = forms.CharField(label=_("teacher"), max_length=60, required=False)
     room = forms.CharField(label=_("room"), max_length=40, required=False)
-    weekdays = weekday_field()
+    weekdays = weekday_field(_("weekdays"))
     start_time = forms.TimeField(label=_("start time"), widget=TIME)
     end_time = forms.TimeField(label=_("end time"), widget=TIME)
     capacity = forms.IntegerField(label=_("capacity"), min_value=1, max_value=500)
