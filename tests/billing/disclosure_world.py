@@ -49,13 +49,29 @@ def post(school, semester, key: str, kind: str, lines) -> None:
 
 # (key, kind, lines): what the spring ledger holds, in fen.
 SPRING_LEDGER = [
-    ("fee", JournalKind.CHARGE, [(Category.RECEIVABLE, 3_000_000), (Category.FEE_INCOME, -3_000_000)]),
+    (
+        "fee",
+        JournalKind.CHARGE,
+        [(Category.RECEIVABLE, 3_000_000), (Category.FEE_INCOME, -3_000_000)],
+    ),
     ("exempt", JournalKind.CHARGE, [(Category.EXEMPTIONS, 60_000), (Category.RECEIVABLE, -60_000)]),
     ("paid", JournalKind.PAYMENT, [(Category.BANK, 2_800_000), (Category.RECEIVABLE, -2_800_000)]),
     ("refund", JournalKind.REFUND, [(Category.REFUNDS, 45_000), (Category.BANK, -45_000)]),
-    ("subsidy", JournalKind.SUBSIDY, [(Category.BANK, 500_000), (Category.SUBSIDY_INCOME, -500_000)]),
-    ("teachers", JournalKind.PAYOUT, [(Category.EXP_TEACHER, 1_900_000), (Category.BANK, -1_900_000)]),
-    ("materials", JournalKind.EXPENSE, [(Category.EXP_MATERIALS, 123_456), (Category.BANK, -123_456)]),
+    (
+        "subsidy",
+        JournalKind.SUBSIDY,
+        [(Category.BANK, 500_000), (Category.SUBSIDY_INCOME, -500_000)],
+    ),
+    (
+        "teachers",
+        JournalKind.PAYOUT,
+        [(Category.EXP_TEACHER, 1_900_000), (Category.BANK, -1_900_000)],
+    ),
+    (
+        "materials",
+        JournalKind.EXPENSE,
+        [(Category.EXP_MATERIALS, 123_456), (Category.BANK, -123_456)],
+    ),
 ]
 
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from billing.money import fmt
 from billing.models import Expense, JournalLine, PayoutAdjustment, PayoutRun, PayoutStatus
+from billing.money import fmt
 from billing.services import payouts
 from tests.billing.payout_world import MONTH, NOW, build_payout_world, november_weekdays
 
@@ -71,8 +71,10 @@ def test_the_principal_reviews_adjusts_and_approves_through_the_page(client, run
     # Approving twice: refused, nothing written.
     journals = JournalLine.objects.count()
     again = client.post(reverse("billing_payout_approve", args=[run.public_id]), follow=True)
-    assert "final" in again.content.decode() or "不能再" in again.content.decode() or (
-        "已" in again.content.decode()
+    assert (
+        "final" in again.content.decode()
+        or "不能再" in again.content.decode()
+        or ("已" in again.content.decode())
     )
     assert JournalLine.objects.count() == journals
 
@@ -101,7 +103,10 @@ def test_a_teacher_sees_their_own_statements_and_nobody_elses(client, run):
     client.force_login(pw.user("care"))
     mine = client.get(reverse("billing_my_statements")).content.decode()
     assert str(care_line.public_id) in mine and str(leader_line.public_id) not in mine
-    assert client.get(reverse("billing_statement_pdf", args=[leader_line.public_id])).status_code == 404
+    assert (
+        client.get(reverse("billing_statement_pdf", args=[leader_line.public_id])).status_code
+        == 404
+    )
     # The run itself (everyone's lines) is the principal's, not a teacher's.
     assert client.get(reverse("billing_payout_run", args=[run.public_id])).status_code == 404
     assert client.get(reverse("billing_payout_xlsx", args=[run.public_id])).status_code == 404
