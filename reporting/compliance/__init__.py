@@ -23,9 +23,11 @@ district policy's):
     fees_before_publication invoices issued before the plan (fee standard) was published
     refund_overdue          refunds or withdrawals still not refunded after N days
     disclosure_late         no term-end income/expenditure disclosure N days after the term
+    complaint_overdue       complaints not acknowledged or not closed within the district's
+                            deadlines (feedback)
 """
 
-from . import money, operation, plans, staffing  # noqa: F401 - the rules register themselves
+from . import families, money, operation, plans, staffing  # noqa: F401 - the rules register themselves
 from .base import RULES, Context, Evidence, Finding, Rule, register, rule_label
 
 __all__ = ["RULES", "Context", "Evidence", "Finding", "Rule", "register", "rule_label"]

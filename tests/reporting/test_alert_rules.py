@@ -220,6 +220,52 @@ def refund_withdrawal_overdue(c, fire):
     )
 
 
+def complaint_overdue(c, fire):
+    # Filed two days ago; the school's time to acknowledge ran out a minute ago (or runs out in
+    # a minute). A complaint with the district (escalated) is not the school's to answer.
+    from feedback.models import Complaint
+
+    now = timezone.now()
+    common = {
+        "district": c.district,
+        "school": c.school,
+        "semester": c.semester,
+        "channel": "family",
+        "student": c.world.students["a1"],
+        "filed_by": c.world.users["parent_a1"],
+        "category": "safety",
+        "incident_date": timezone.localdate(now),
+        "description": "无人看管",
+        "submitted_at": now - timedelta(days=2),
+        "resolve_due_at": now + timedelta(days=5),
+    }
+    Complaint.objects.create(**common, ack_due_at=now - timedelta(minutes=1 if fire else -1))
+    Complaint.objects.create(**common, ack_due_at=now - timedelta(days=1), status="escalated")
+
+
+def complaint_not_closed(c, fire):
+    # Acknowledged in time, but not closed with findings by its second deadline.
+    from feedback.models import Complaint
+
+    now = timezone.now()
+    Complaint.objects.create(
+        district=c.district,
+        school=c.school,
+        semester=c.semester,
+        channel="family",
+        student=c.world.students["a1"],
+        filed_by=c.world.users["parent_a1"],
+        category="teacher",
+        incident_date=timezone.localdate(now),
+        description="老师提前离开",
+        status="investigating",
+        submitted_at=now - timedelta(days=10),
+        ack_due_at=now - timedelta(days=8),
+        acknowledged_at=now - timedelta(days=9),
+        resolve_due_at=now - timedelta(minutes=1 if fire else -1),
+    )
+
+
 CASES = [
     ("fee_over_cap", fee_over_cap),
     ("end_time_over_limit", end_time_over_limit),
@@ -233,6 +279,8 @@ CASES = [
     ("fees_before_publication", fees_before_publication),
     ("refund_overdue", refund_overdue),
     ("refund_overdue", refund_withdrawal_overdue),
+    ("complaint_overdue", complaint_overdue),
+    ("complaint_overdue", complaint_not_closed),
 ]
 
 
