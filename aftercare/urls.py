@@ -7,7 +7,7 @@ from rest_framework.routers import DefaultRouter
 from aftercare import api, api_tokens
 from aftercare.health import health
 from aftercare.views import core as views
-from aftercare.views import security
+from aftercare.views import dev_sms, security
 
 router = DefaultRouter()
 router.register("districts", api.DistrictViewSet, basename="district")
@@ -52,6 +52,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("accounts/no-role/", views.no_role, name="no_role"),
+    path("dev/sms/", dev_sms.held_sms, name="dev_sms"),
     path("accounts/security/", security.account_security, name="account_security"),
     path(
         "accounts/security/tokens/<uuid:token_id>/revoke/",

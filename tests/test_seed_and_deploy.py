@@ -67,6 +67,7 @@ def test_production_settings_pass_check_deploy():
         DJANGO_SETTINGS_MODULE="aftercare.settings_production",
         SECRET_KEY="x" * 20 + "k3J9s0dP2mQ8zL5vB7nC1xR4tY6uI0oP",
         ALLOWED_HOSTS="kehou.example.cn",
+        SMS_BACKEND="tests.sms_gateway.RecordingGateway",  # a provider's backend
     )
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests only
     result = subprocess.run(

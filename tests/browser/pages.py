@@ -406,6 +406,7 @@ NOT_PAGES = {
     "logout",
     "logout_everywhere",
     "token_revoke",
+    "dev_sms",  # development only (DEBUG and the development SMS backend): 404 otherwise
     "set_language",
     "health",
     "inbox_mark_read",
