@@ -296,6 +296,8 @@ SPECTACULAR_SETTINGS = {
         "RefundStatusEnum": "billing.models.payments.RefundStatus",
         "RefundReasonEnum": "billing.models.payments.RefundReason",
         "ExemptionStatusEnum": "billing.models.exemptions.ExemptionStatus",
+        "PayoutBasisEnum": "billing.models.payouts.PayBasis",
+        "PayoutRateUnitEnum": "billing.models.payouts.RateUnit",
         "EvaluationQuestionKindEnum": "feedback.models.evaluations.QuestionKind",
         "EvaluationQuestionAboutEnum": "feedback.models.evaluations.QuestionAbout",
         "ComplaintCategoryEnum": "feedback.models.complaints.ComplaintCategory",
