@@ -19,6 +19,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from aftercare.exports import xlsx_bytes
 from billing import conf
 from billing.models import InvoiceLine, Receipt
 from billing.money import capitals, fmt, to_yuan
@@ -99,4 +100,4 @@ def register_xlsx(receipts) -> bytes:
                 payment.order.out_trade_no,
             ]
         )
-    return data.export("xlsx")
+    return xlsx_bytes(data)  # formula-like text stays text

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from aftercare.exports import xlsx_bytes
 from billing import conf
 from billing.models import PayoutAdjustment, PayoutDeduction, PayoutLine, PayoutRun, PayoutStatus
 from billing.money import capitals, fmt, to_yuan
@@ -208,4 +209,4 @@ def payroll_xlsx(run: PayoutRun) -> bytes:
             "",
         ]
     )
-    return data.export("xlsx")
+    return xlsx_bytes(data)  # formula-like text stays text

@@ -13,6 +13,8 @@ from urllib.parse import quote
 import tablib
 from django.http import HttpResponse
 
+from aftercare.exports import xlsx_bytes
+
 
 @dataclass
 class Cell:
@@ -81,7 +83,7 @@ def link(text: str, url: str, css: str = "") -> Cell:
 
 def xlsx_response(table: Table, filename: str) -> HttpResponse:
     response = HttpResponse(
-        table.dataset().export("xlsx"),
+        xlsx_bytes(table.dataset()),  # formula-like text stays text
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}.xlsx"

@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
+from aftercare import exports
 from aftercare.errors import InvalidInput
 from aftercare.models import School, User
 from enrollment.resources import FORMULA_START, cell_text, parse_mobile
@@ -485,20 +486,6 @@ class StaffResource(resources.ModelResource):
 
 
 def xlsx_bytes(*datasets: tablib.Dataset) -> bytes:
-    """An .xlsx workbook with one sheet per dataset; text that looks like a formula stays text."""
-    from openpyxl import Workbook
-
-    book = Workbook()
-    book.remove(book.active)
-    for dataset in datasets:
-        sheet = book.create_sheet(title=(dataset.title or "Sheet")[:31])
-        sheet.append(list(dataset.headers or []))
-        for row in dataset:
-            sheet.append(list(row))
-        for cells in sheet.iter_rows():
-            for cell in cells:
-                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
-                    cell.data_type = "s"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """An .xlsx workbook with one sheet per dataset; text that looks like a formula stays text
+    (``aftercare.exports``, the one builder every export uses)."""
+    return exports.xlsx_bytes(*datasets)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from aftercare.audit import record_event
 from aftercare.errors import InvalidInput, NotAllowed
+from aftercare.exports import xlsx_bytes
 from aftercare.models import School, SchoolClass, User
 from aftercare.tenancy import Scope
 from scheduling.models import Assignment, CareGroup, DutyRole
@@ -77,7 +78,7 @@ def export_attendance(
         },
     )
     name = f"{label}-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"
-    return dataset.export("xlsx"), name
+    return xlsx_bytes(dataset), name  # formula-like text stays text
 
 
 def default_range(today: date) -> tuple[date, date]:

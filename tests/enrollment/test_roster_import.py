@@ -359,7 +359,9 @@ def test_export_never_writes_a_formula(world):
     school, official = world.schools["a1"], world.users["official_a"]
     xlsx, _t, _n = services.export_roster(actor=official, school=school, file_format="xlsx")
     sheet = load_workbook(io.BytesIO(xlsx)).active
-    assert sheet["B2"].value == "HYPERLINK(1)" and sheet["B2"].data_type == "s"
+    # Kept whole (not stripped), as text that stays text (aftercare.exports).
+    assert sheet["B2"].value == "=HYPERLINK(1)" and sheet["B2"].data_type == "s"
+    assert sheet["B2"].quotePrefix
     csv, _t, _n = services.export_roster(actor=official, school=school, file_format="csv")
     assert ",'=HYPERLINK(1)," in csv.decode("utf-8-sig")
 

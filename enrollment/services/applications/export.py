@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.utils import timezone
@@ -11,6 +10,7 @@ from django.utils.translation import pgettext
 
 from aftercare.audit import record_event
 from aftercare.errors import NotAllowed
+from aftercare.exports import csv_writer
 from aftercare.models import User
 from aftercare.tenancy import Scope
 from enrollment.models import (
@@ -34,7 +34,7 @@ def export_applications(*, actor: User, plan: SchoolPlan, applications) -> bytes
     if not (scope.manages(plan.school) or scope.is_official(plan.district_id)):
         raise NotAllowed()
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)  # formula-like text is quoted
     groups = dict(PriorityGroup.choices)
     writer.writerow(
         [

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -14,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from aftercare.audit import record_event
 from aftercare.errors import InvalidInput, NotAllowed
+from aftercare.exports import csv_bytes, xlsx_bytes
 from aftercare.models import (
     School,
     SchoolClass,
@@ -29,7 +28,6 @@ from enrollment.models import (
     Student,
 )
 from enrollment.resources import (
-    FORMULA_START,
     RosterResource,
     read_roster_file,
 )
@@ -182,18 +180,6 @@ def import_roster(
     return summary
 
 
-def _csv_bytes(dataset) -> bytes:
-    """UTF-8 with a BOM (so Excel reads the Chinese), text that looks like a formula quoted."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(dataset.headers)
-    for row in dataset:
-        writer.writerow(
-            ["'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v for v in row]
-        )
-    return ("\ufeff" + out.getvalue()).encode()
-
-
 EXPORT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
@@ -211,8 +197,8 @@ def export_roster(*, actor: User, school: School, file_format: str) -> tuple[byt
     if file_format not in EXPORT_TYPES:
         raise InvalidInput(fields={"format": [_("Choose xlsx or csv.")]})
     dataset = RosterResource(school=school).export_dataset()
-    # escape: no xlsx cell becomes a formula
-    content = _csv_bytes(dataset) if file_format == "csv" else dataset.export("xlsx", escape=True)
+    # aftercare.exports: no cell becomes a formula, and 学籍号 and names keep every character
+    content = csv_bytes(dataset) if file_format == "csv" else xlsx_bytes(dataset)
     record_event(
         actor=actor,
         action="roster.exported",
