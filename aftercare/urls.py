@@ -6,8 +6,8 @@ from rest_framework.routers import DefaultRouter
 
 from aftercare import api, api_tokens
 from aftercare.health import health
+from aftercare.views import assets, dev_sms, security
 from aftercare.views import core as views
-from aftercare.views import dev_sms, security
 
 router = DefaultRouter()
 router.register("districts", api.DistrictViewSet, basename="district")
@@ -39,6 +39,7 @@ urlpatterns = [
     # The API first: the registration rush resolves its URL on every request.
     path("api/v1/", include(api_v1)),
     path("", views.home, name="home"),
+    path("favicon.ico", assets.favicon, name="favicon"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
