@@ -353,7 +353,7 @@ def school_export(request, school_id):
     _form, qs = _filtered(
         request, selectors.school_complaints(scope=request.scope, school=school), timezone.now()
     )
-    data = complaints_dataset(qs[:10000], side)
+    data = complaints_dataset(qs, side)  # every complaint: no silent cut
     record_event(
         actor=request.user, action="complaint.exported", obj=school, payload={"rows": data.height}
     )
@@ -420,7 +420,7 @@ def district_export(request):
         selectors.district_complaints(scope=request.scope, district=district),
         timezone.now(),
     )
-    data = complaints_dataset(qs[:10000], Side.DISTRICT)
+    data = complaints_dataset(qs, Side.DISTRICT)  # every complaint: no silent cut
     record_event(
         actor=request.user, action="complaint.exported", obj=district, payload={"rows": data.height}
     )
