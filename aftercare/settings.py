@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "plans",
     "enrollment",
     "scheduling",
+    "safety",
     "attendance",
     "feedback",
     "billing",
