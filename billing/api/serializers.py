@@ -2,11 +2,17 @@ from rest_framework import serializers
 
 from billing.models import (
     BillingRun,
+    Disclosure,
+    DisclosureVersion,
     Exemption,
     Invoice,
     InvoiceLine,
     Payment,
     PaymentOrder,
+    PayoutAdjustment,
+    PayoutDeduction,
+    PayoutLine,
+    PayoutRun,
     Receipt,
     Refund,
 )
@@ -198,3 +204,157 @@ class FundSerializer(serializers.Serializer):
     school = serializers.UUIDField()
     balances = serializers.DictField(child=serializers.IntegerField())
     summary = serializers.DictField(child=serializers.IntegerField())
+
+
+# --------------------------------------------------------------------------- payouts
+
+
+class PayoutDeductionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PayoutDeduction
+        fields = ["kind", "count", "percent", "base", "amount_fen", "evidence"]
+
+
+class PayoutAdjustmentSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+
+    class Meta:
+        model = PayoutAdjustment
+        fields = ["id", "amount_fen", "units", "reason", "created_at"]
+
+
+class PayoutRunSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    school = serializers.UUIDField(source="school.public_id", read_only=True)
+    semester = serializers.UUIDField(source="semester.public_id", read_only=True)
+    rules_version = serializers.IntegerField(source="rules.version", read_only=True)
+
+    class Meta:
+        model = PayoutRun
+        fields = [
+            "id",
+            "school",
+            "semester",
+            "month",
+            "status",
+            "rules_version",
+            "staff_count",
+            "gross_fen",
+            "deduction_fen",
+            "adjustment_fen",
+            "total_fen",
+            "error",
+            "created_at",
+            "computed_at",
+            "approved_at",
+        ]
+
+
+class PayoutRunCreateSerializer(serializers.Serializer):
+    school = serializers.UUIDField()
+    month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", help_text="YYYY-MM")
+
+
+class PayoutLineSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    run = serializers.UUIDField(source="run.public_id", read_only=True)
+    month = serializers.DateField(source="run.month", read_only=True)
+    deductions = PayoutDeductionSerializer(many=True, read_only=True)
+    adjustments = PayoutAdjustmentSerializer(many=True, read_only=True)
+    unrecorded_sessions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PayoutLine
+        fields = [
+            "id",
+            "run",
+            "month",
+            "staff_name",
+            "staff_kind",
+            "basis",
+            "rate_unit",
+            "rate_fen",
+            "sessions_served",
+            "lessons_served",
+            "sessions_paid",
+            "lessons_paid",
+            "teaching_fen",
+            "safety_days",
+            "safety_fen",
+            "leader_days",
+            "leader_fen",
+            "admin_units",
+            "admin_fen",
+            "points",
+            "capped_fen",
+            "gross_fen",
+            "deduction_fen",
+            "adjustment_fen",
+            "total_fen",
+            "deductions",
+            "adjustments",
+            "unrecorded_sessions",
+        ]
+
+    def get_unrecorded_sessions(self, line) -> int:
+        return len(line.evidence.get("unrecorded", []))
+
+
+class PayoutAdjustSerializer(serializers.Serializer):
+    amount_fen = serializers.IntegerField(required=False, default=0)
+    units = serializers.IntegerField(
+        required=False, default=0, help_text="Sessions (or 课时) at the line's rate"
+    )
+    reason = serializers.CharField(max_length=200)
+
+
+# --------------------------------------------------------------------------- disclosure
+
+
+class DisclosureVersionSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    disclosure = serializers.UUIDField(source="disclosure.public_id", read_only=True)
+
+    class Meta:
+        model = DisclosureVersion
+        fields = [
+            "id",
+            "disclosure",
+            "number",
+            "status",
+            "figures",
+            "fees_fen",
+            "reductions_fen",
+            "subsidy_fen",
+            "income_fen",
+            "spending_fen",
+            "balance_fen",
+            "carried_in_fen",
+            "carried_out_fen",
+            "journals",
+            "amendment_reason",
+            "drafted_at",
+            "reviewed_at",
+            "review_note",
+            "published_at",
+        ]
+
+
+class DisclosureSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    school = serializers.UUIDField(source="school.public_id", read_only=True)
+    semester = serializers.UUIDField(source="semester.public_id", read_only=True)
+    versions = DisclosureVersionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Disclosure
+        fields = ["id", "school", "semester", "due_date", "versions"]
+
+
+class DisclosureCreateSerializer(serializers.Serializer):
+    school = serializers.UUIDField()
+    semester = serializers.UUIDField()
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")

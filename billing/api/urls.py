@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from billing.api import views
+from billing.api import payouts, views
 
 router = SimpleRouter()
 router.register("billing/invoices", views.InvoiceViewSet, basename="billing-invoice")
@@ -10,5 +10,14 @@ router.register("billing/refunds", views.RefundViewSet, basename="billing-refund
 router.register("billing/exemptions", views.ExemptionViewSet, basename="billing-exemption")
 router.register("billing/runs", views.RunViewSet, basename="billing-run")
 router.register("billing/funds", views.FundViewSet, basename="billing-fund")
+router.register("billing/payout-runs", payouts.PayoutRunViewSet, basename="billing-payout-run")
+router.register("billing/payout-lines", payouts.PayoutLineViewSet, basename="billing-payout-line")
+router.register("billing/statements", payouts.StatementViewSet, basename="billing-statement")
+router.register("billing/disclosures", payouts.DisclosureViewSet, basename="billing-disclosure")
+router.register(
+    "billing/disclosure-versions",
+    payouts.DisclosureVersionViewSet,
+    basename="billing-disclosure-version",
+)
 
 urlpatterns = router.urls
