@@ -33,5 +33,15 @@ SESSION_COOKIE_HTTPONLY = True
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Hashed names, and a .gz and a .br (the brotli package) of every text file written by
+    # collectstatic: whitenoise answers with them (Content-Encoding) and caches hashed files
+    # for ten years (Cache-Control: max-age=315360000, public, immutable).
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Pages, JSON and CSV gzipped (aftercare/compression.py: text types only, and why BREACH is
+# not a concern). Below whitenoise, which answers static files itself, already compressed.
+MIDDLEWARE = list(MIDDLEWARE)  # noqa: F405
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
+    "aftercare.compression.TextGZipMiddleware",
+)
