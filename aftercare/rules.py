@@ -58,6 +58,16 @@ def is_staff_reader(scope: Scope, school_id: int, district_id: int) -> bool:
     )
 
 
+def sees_guardian_mobiles(scope: Scope, school_id: int) -> bool:
+    """Full guardian mobiles of a school's pupils: its principal, administrators and teachers
+    (they call families). Everyone else sees them masked (138****0002): other guardians of
+    the child, district officials and inspectors (they deal with schools, not families). A
+    guardian always sees their own number. Staff reads that show them are audited."""
+    return any(
+        m.school_id == school_id and m.role in (MANAGER_ROLES | TEACHER_ROLES) for m in scope.grants
+    )
+
+
 def can_create_semester(scope: Scope, district_id: int) -> bool:
     return scope.is_official(district_id)
 

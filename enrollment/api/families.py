@@ -31,12 +31,17 @@ from enrollment.models import (
     Student,
 )
 from enrollment.resources import MAX_FILE_MB, too_large
+from enrollment.selectors import families as selectors
 from enrollment.services import families as services
 
 
 class GuardianSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="user.full_name")
-    mobile = serializers.CharField(source="user.mobile")
+    mobile = serializers.CharField(
+        source="shown_mobile",
+        help_text="in full for the school's staff and for the guardian's own row; "
+        "masked (138****0002) for anyone else",
+    )
 
     class Meta:
         model = Guardianship
@@ -101,9 +106,13 @@ class StudentViewSet(ScopedReadOnlyViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         student = self.get_object()
+        guardians, revealed = selectors.guardians_shown(scope=self.scope, student=student)
         if rules.is_staff_reader(self.scope, student.school_id, student.district_id):
-            record_event(actor=request.user, action="student.viewed", obj=student)
-        return Response(self.get_serializer(student).data)
+            payload = {"guardian_mobiles": True} if revealed else None
+            record_event(actor=request.user, action="student.viewed", obj=student, payload=payload)
+        data = self.get_serializer(student).data
+        data["guardians"] = GuardianSerializer(guardians, many=True).data
+        return Response(data)
 
 
 # --------------------------------------------------------------------------- sign-up

@@ -5,8 +5,10 @@ import math
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from aftercare import rules as core_rules
 from aftercare.models import District, School, SchoolClass
 from aftercare.selectors import count_of
+from aftercare.sms import mask_mobile
 from aftercare.tenancy import Scope
 from enrollment.models import (
     SMS_RESEND_COOLDOWN,
@@ -35,6 +37,21 @@ def children_of(*, user, scope: Scope) -> QuerySet[Student]:
             Prefetch("guardianships", queryset=Guardianship.objects.select_related("user"))
         )
     )
+
+
+def guardians_shown(*, scope: Scope, student: Student) -> tuple[list[Guardianship], bool]:
+    """The child's guardianships (prefetched ``guardianships__user`` is used), each with
+    ``shown_mobile``: in full for staff whose role needs it (``sees_guardian_mobiles``) and
+    for the guardian's own row, masked (138****0002) for everyone else. Also returns whether
+    any other person's full number was shown (the caller audits that read)."""
+    full = core_rules.sees_guardian_mobiles(scope, student.school_id)
+    rows, revealed = list(student.guardianships.all()), False
+    for g in rows:
+        mobile = g.user.mobile or ""
+        own = g.user_id == scope.user.pk
+        g.shown_mobile = mobile if (full or own) else mask_mobile(mobile)
+        revealed = revealed or (full and not own and bool(mobile))
+    return rows, revealed
 
 
 def roster_summary(*, school) -> dict[str, int]:

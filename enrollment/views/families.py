@@ -79,9 +79,12 @@ def student_detail(request, student_id):
         scope,
         public_id=student_id,
     )
+    guardians, revealed = selectors.guardians_shown(scope=scope, student=student)
     if core_rules.is_staff_reader(scope, student.school_id, student.district_id):
-        record_event(actor=request.user, action="student.viewed", obj=student)
-    return render(request, "students/detail.html", {"student": student})
+        # A staff read of a child's record; noted when it showed guardians' full mobiles.
+        payload = {"guardian_mobiles": True} if revealed else None
+        record_event(actor=request.user, action="student.viewed", obj=student, payload=payload)
+    return render(request, "students/detail.html", {"student": student, "guardians": guardians})
 
 
 @login_required
