@@ -9,6 +9,7 @@ from aftercare.models import CalendarException, CalendarKind, District, School, 
 from aftercare.tenancy import Scope
 from enrollment.models import Student
 from tests.attendance.routes import foreign_attendance_routes
+from tests.billing.payout_routes import PUBLIC_PAYOUT_ROUTES, foreign_payout_routes
 from tests.billing.world import foreign_billing_routes
 from tests.feedback.routes import foreign_feedback_routes
 from tests.reporting.routes import foreign_reporting_routes
@@ -109,6 +110,7 @@ def _foreign_routes(world):
         **_foreign_application_routes(world),
         **_foreign_binding(world),
         **foreign_billing_routes(world),
+        **foreign_payout_routes(world),
         **_foreign_scheduling_routes(world),
         **foreign_attendance_routes(world),
         **foreign_reporting_routes(world),
@@ -386,6 +388,7 @@ PUBLIC_ROUTES = {
     "public_lottery",
     "course-lottery",
     "public_participants",
+    *PUBLIC_PAYOUT_ROUTES,
 }
 
 
