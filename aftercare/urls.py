@@ -29,9 +29,11 @@ api_v1 = [
     path("", include("enrollment.api.urls")),
     path("", include("plans.api")),
     path("", include("scheduling.api.urls")),
+    path("", include("safety.api.urls")),
     path("", include("billing.api.urls")),
     path("", include("attendance.api.urls")),
     path("", include("feedback.api.urls")),
+    path("", include("reporting.api_urls")),
     path("", include(router.urls)),
 ]
 
@@ -82,6 +84,7 @@ urlpatterns = [
     path("", include("plans.urls")),
     path("", include("enrollment.urls")),
     path("", include("scheduling.urls")),
+    path("", include("safety.urls")),
     path("", include("attendance.urls")),
     path("", include("feedback.urls")),
     path("", include("billing.urls")),

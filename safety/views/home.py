@@ -1,23 +1,167 @@
-"""Navigation and home sections of safety (registered in ``SafetyConfig.ready``)."""
+"""What safety adds to the navigation and the role home pages (registered in
+``SafetyConfig.ready``): the family's to-do (incidents to acknowledge, the privacy notice to
+decide on, the safety information to confirm for the semester), the school's pending
+deletion requests and unacknowledged incidents, a teacher's recent incidents, the district's
+serious incidents."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from aftercare.context_processors import school_nav_label
+from aftercare.models import TEACHER_ROLES, Role
+from aftercare.registry import Todo, todo_section
+
+from .. import selectors
+from ..models import DeletionRequest, DeletionStatus, Incident, IncidentSeverity
+
 
 def nav(scope) -> list[dict]:
-    return []
-
-
-def school_section(request, **context):
-    return None
-
-
-def teacher_section(request, **context):
-    return None
+    items = []
+    if scope.is_official():
+        items.append(
+            {
+                "key": "district-privacy",
+                "label": gettext_lazy("Privacy and safety"),
+                "url": reverse("safety_district"),
+                "position": 35,
+            }
+        )
+    for index, school in enumerate(scope.managed_school_objects, start=1):
+        items.append(
+            {
+                "key": f"safety-{school.pk}",
+                "label": school_nav_label(scope, school, gettext_lazy("Safety")),
+                "url": reverse("safety_school", args=[school.public_id]),
+                "group": index,
+                "position": 47,
+            }
+        )
+    if Role.PARENT in scope.roles:
+        items.append(
+            {
+                "key": "family-safety",
+                "label": gettext_lazy("Safety and privacy"),
+                "url": reverse("safety_family"),
+                "group": 200,
+                "position": 45,
+            }
+        )
+    return items
 
 
 def family_section(request, **context):
-    return None
+    today = timezone.localdate()
+    todos = []
+    for child in selectors.guardians_children(request.user):
+        for incident in Incident.objects.filter(student=child, acknowledged_at__isnull=True):
+            todos.append(
+                Todo(
+                    label=_("Incident report about %(child)s to acknowledge")
+                    % {"child": child.name},
+                    detail=timezone.localtime(incident.occurred_at).strftime("%m-%d %H:%M"),
+                    url=reverse("safety_incident", args=[incident.public_id]),
+                    action=_("Read"),
+                    state="warn",
+                )
+            )
+        if selectors.needs_renewal(child, today):
+            todos.append(
+                Todo(
+                    label=_("Privacy notice for %(child)s: decide for this semester")
+                    % {"child": child.name},
+                    url=reverse("safety_consent", args=[child.public_id]),
+                    action=_("Decide"),
+                )
+            )
+        profile = selectors.profile_of(child)
+        semester = selectors.current_semester(child.district_id, today)
+        if profile is None or (
+            semester is not None and profile.confirmed_semester_id != semester.pk
+        ):
+            todos.append(
+                Todo(
+                    label=_("Emergency contacts and medical notes of %(child)s to confirm")
+                    % {"child": child.name},
+                    url=reverse("safety_child", args=[child.public_id]),
+                    action=_("Confirm"),
+                )
+            )
+    return todo_section(_("Safety and privacy"), todos, testid="safety-todos")
 
 
-def district_section(request, **context):
-    return None
+def school_section(request, school=None, **context):
+    if school is None or school.pk not in request.scope.manager_schools:
+        return None
+    pending = DeletionRequest.objects.filter(school=school, status=DeletionStatus.PENDING).count()
+    unacked = Incident.objects.filter(
+        school=school,
+        acknowledged_at__isnull=True,
+        recorded_at__lt=timezone.now() - timedelta(days=1),
+    ).count()
+    url = reverse("safety_school", args=[school.public_id])
+    todos = []
+    if pending:
+        todos.append(
+            Todo(label=_("Deletion requests to review"), count=pending, url=url, action=_("Review"))
+        )
+    if unacked:
+        todos.append(
+            Todo(
+                label=_("Incident reports not acknowledged by the family after a day"),
+                count=unacked,
+                url=url,
+                action=_("See"),
+                state="wait",
+            )
+        )
+    return todo_section(_("Safety"), todos, testid="safety-school-todos")
+
+
+def teacher_section(request, **context):
+    if not (request.scope.roles & TEACHER_ROLES):
+        return None
+    recent = Incident.objects.filter(
+        recorded_by=request.user, acknowledged_at__isnull=True
+    ).select_related("student")[:5]
+    todos = [
+        Todo(
+            label=_("%(child)s: waiting for the family to acknowledge") % {"child": i.student.name},
+            url=reverse("safety_incident", args=[i.public_id]),
+            action=_("See"),
+            state="wait",
+        )
+        for i in recent
+    ]
+    return todo_section(_("Incidents I recorded"), todos, testid="safety-teacher-todos")
+
+
+def district_section(request, district=None, **context):
+    scope = request.scope
+    if not scope.is_official():
+        return None
+    serious = Incident.objects.filter(
+        district_id__in=scope.official_districts,
+        severity=IncidentSeverity.SERIOUS,
+        occurred_at__gte=timezone.now() - timedelta(days=30),
+    ).count()
+    if not serious:
+        return None
+    return todo_section(
+        _("Safety"),
+        [
+            Todo(
+                label=_("Serious incidents in the last 30 days"),
+                count=serious,
+                url=reverse("safety_district"),
+                action=_("See"),
+                state="warn",
+            )
+        ],
+        testid="safety-district-todos",
+    )
