@@ -8,8 +8,15 @@ os.environ.setdefault("DEMO_MODE", "0")
 from .settings import *  # noqa: F403
 from .settings import REDIS_URL as _DEV_REDIS_URL
 
-# A Redis database of its own, so a developer's running worker never eats test tasks.
-REDIS_URL = _DEV_REDIS_URL.rsplit("/", 1)[0] + "/" + os.environ.get("TEST_REDIS_DB", "15")
+# A Redis database of its own, so a developer's running worker never eats test tasks; under
+# pytest-xdist one per test process (gw0: 15, gw1: 13, gw2: 12, …; 14 is the cache's), so the
+# real workers, queues and results of two test processes never share a broker. A worker
+# subprocess inherits PYTEST_XDIST_WORKER and lands on the same one.
+_xdist = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+_broker_db = 15 if not _xdist.isdigit() or int(_xdist) == 0 else max(1, 14 - int(_xdist))
+REDIS_URL = (
+    _DEV_REDIS_URL.rsplit("/", 1)[0] + "/" + os.environ.get("TEST_REDIS_DB", str(_broker_db))
+)
 CELERY_BROKER_URL = CELERY_RESULT_BACKEND = REDIS_URL
 # Tasks run in the test's process and connection, right when they are queued (after the
 # commit: tests/conftest.py runs on_commit callbacks when a service's transaction ends, as
