@@ -10,6 +10,8 @@ on). Dependencies therefore point one way: apps import the kernel, never the rev
 * ``register_home_section(page, order, provider)`` — ``provider(request, **context)`` returns a
   ``Section`` (a template and its context) or None; ``page`` is one of ``district``,
   ``school``, ``teacher``, ``family``.
+  A to-do block is ``todo_section(title, todos)``: a list of ``Todo`` (what to do, by when,
+  where), the shape every role's home page shows first.
 * ``register_landing(order, provider)`` — ``provider(scope)`` returns the URL a user should land
   on, or None to let the next one decide (the kernel's role homes come first).
 * ``register_demo_step(order, step)`` — ``step(demo)`` adds an app's demo data to the kernel's
@@ -32,6 +34,29 @@ class Section:
     template: str
     context: dict[str, Any] = field(default_factory=dict)
     order: int = 0
+
+
+@dataclass
+class Todo:
+    """One line of a home page's to-do list: ``label`` says what (or what is awaited),
+    ``detail`` when or why, ``url``/``action`` where to do it. ``state``: ``todo`` (the reader
+    acts), ``wait`` (someone else acts), ``warn`` (overdue or returned), ``ok`` (done)."""
+
+    label: str
+    detail: str = ""
+    url: str = ""
+    action: str = ""
+    state: str = "todo"
+    count: int | None = None
+
+
+def todo_section(
+    title: str, todos: list[Todo], *, testid: str = "todos", **extra
+) -> Section | None:
+    """A to-do block for a home page, or None when there is nothing to show."""
+    if not todos:
+        return None
+    return Section("home/todos.html", {"title": title, "todos": todos, "testid": testid, **extra})
 
 
 _nav: list[tuple[int, Callable]] = []

@@ -13,7 +13,8 @@ class PlansConfig(AppConfig):
         from plans.views import home
 
         registry.register_nav(10, home.nav)
-        registry.register_home_section("school", 20, home.school_plan_link)
+        registry.register_home_section("school", 1, home.school_plan_link)
+        registry.register_home_section("district", 0, home.district_reviews)
         registry.register_demo_step(20, seed_plans)
         register_actions(
             {

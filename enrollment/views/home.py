@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from aftercare.context_processors import school_nav_label
 from aftercare.models import TEACHER_ROLES, Role
-from aftercare.registry import Section
+from aftercare.registry import Section, todo_section
 from enrollment.selectors import families as selectors
+from enrollment.selectors import todos
 
 
 def nav(scope) -> list[dict]:
@@ -72,6 +75,26 @@ def district_schools(request, *, district) -> Section:
     return Section("enrollment/home/district_schools.html", {"schools": schools, "totals": totals})
 
 
+def school_todos(request, *, school) -> Section | None:
+    """The principal's application work, first on the school's home page."""
+    return todo_section(
+        gettext_now("Applications to handle"),
+        todos.school_todos(school=school, scope=request.scope),
+        testid="school-application-todos",
+    )
+
+
+def teacher_reviews(request) -> Section | None:
+    """The homeroom teacher's pending reviews, first on their home page."""
+    if Role.HOMEROOM_TEACHER not in request.scope.roles:
+        return None
+    return todo_section(
+        gettext_now("To review"),
+        todos.teacher_todos(user=request.user, scope=request.scope),
+        testid="teacher-review-todos",
+    )
+
+
 def school_classes(request, *, school) -> Section:
     classes = list(selectors.classes_for_school(scope=request.scope, school=school))
     return Section(
@@ -81,16 +104,19 @@ def school_classes(request, *, school) -> Section:
 
 
 def teacher_classes(request) -> Section | None:
+    """A homeroom teacher's classes. A care teacher who is nobody's homeroom teacher sees
+    today's groups and timetable instead (scheduling, attendance), not an empty message."""
     if not request.scope.roles & TEACHER_ROLES:
         return None
-    return Section(
-        "enrollment/home/teacher_classes.html",
-        {"classes": list(selectors.homeroom_classes_of(scope=request.scope))},
-    )
+    classes = list(selectors.homeroom_classes_of(scope=request.scope))
+    if not classes and Role.HOMEROOM_TEACHER not in request.scope.roles:
+        return None
+    return Section("enrollment/home/teacher_classes.html", {"classes": classes})
 
 
 def family_children(request) -> Section:
+    """Each child with its next step (apply, sign, confirm the insurance, accept a seat...)."""
     return Section(
         "enrollment/home/family_children.html",
-        {"children": selectors.children_of(user=request.user, scope=request.scope)},
+        {"rows": todos.family_todos(user=request.user, scope=request.scope, now=timezone.now())},
     )
