@@ -13,6 +13,7 @@ from tests.billing.payout_routes import PUBLIC_PAYOUT_ROUTES, foreign_payout_rou
 from tests.billing.world import foreign_billing_routes
 from tests.feedback.routes import foreign_feedback_routes
 from tests.reporting.routes import foreign_reporting_routes
+from tests.safety.routes import foreign_safety_routes
 
 pytestmark = pytest.mark.django_db
 
@@ -116,6 +117,7 @@ def _foreign_routes(world):
         **foreign_reporting_routes(world),
         **_foreign_tokens(world),
         **foreign_feedback_routes(world),
+        **foreign_safety_routes(world),
     }
 
 
