@@ -212,11 +212,12 @@ def test_an_official_acknowledges_through_the_page(op, client, login):
     alert = Alert.objects.get(rule="plan_unapproved", school=daily.school)
     login(op.world.users["official_a"])
     url = reverse("reporting_alert_acknowledge", args=[alert.public_id])
-    response = client.post(url, {"note": ""})
-    assert response.status_code == 302
+    response = client.post(url, {"note": ""}, follow=True)  # the page shows its messages
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
     alert.refresh_from_db()
     assert alert.state == "open"  # no note: nothing changed
-    client.post(url, {"note": "已电话联系校长"})
+    done = client.post(url, {"note": "已电话联系校长"}, follow=True)
+    assert [m.level_tag for m in done.context["messages"]] == ["success"]
     alert.refresh_from_db()
     assert (alert.state, alert.note) == ("acknowledged", "已电话联系校长")
     again = client.post(url, {"note": "再次"}, follow=True)  # not open any more: 409 flashed
