@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reporting.views import alerts, dashboard
+from reporting.views import alerts, assessment, dashboard
 
 urlpatterns = [
     path("district/dashboard/", dashboard.dashboard, name="reporting_dashboard"),
@@ -37,5 +37,26 @@ urlpatterns = [
         "district/alerts/<uuid:alert_id>/resolve/",
         alerts.alert_resolve,
         name="reporting_alert_resolve",
+    ),
+    path("district/assessment/", assessment.assessment_list, name="assessment_list"),
+    path(
+        "district/assessment/<uuid:sheet_id>/",
+        assessment.assessment_sheet,
+        name="assessment_sheet",
+    ),
+    path(
+        "district/assessment/<uuid:sheet_id>/<slug:action>/",
+        assessment.assessment_sheet_action,
+        name="assessment_sheet_action",
+    ),
+    path(
+        "assessment/schools/<uuid:assessment_id>/",
+        assessment.assessment_school,
+        name="assessment_school",
+    ),
+    path(
+        "school/<uuid:school_id>/assessment/",
+        assessment.school_assessments,
+        name="school_assessments",
     ),
 ]

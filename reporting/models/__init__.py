@@ -1,7 +1,15 @@
 """Models of reporting: the daily rollups the dashboard reads (rollups.py) and the
-compliance alerts with their history (alerts.py)."""
+compliance alerts with their history (alerts.py), the annual assessment (assessment.py)."""
 
 from .alerts import LIVE_STATES, Alert, AlertChange, AlertState
+from .assessment import (
+    DEFAULT_WEIGHTS,
+    Criterion,
+    CriterionScore,
+    SchoolAssessment,
+    ScoreSheet,
+    SheetStatus,
+)
 from .rollups import (
     ClassDay,
     GroupDay,
@@ -17,11 +25,14 @@ from .rollups import (
 )
 
 __all__ = [
+    "DEFAULT_WEIGHTS",
     "LIVE_STATES",
     "Alert",
     "AlertChange",
     "AlertState",
     "ClassDay",
+    "Criterion",
+    "CriterionScore",
     "GroupDay",
     "LedgerBalance",
     "MoneyDay",
@@ -29,7 +40,10 @@ __all__ = [
     "ParticipationDay",
     "RefreshStatus",
     "RollupRun",
+    "SchoolAssessment",
     "SchoolDay",
+    "ScoreSheet",
+    "SheetStatus",
     "StaffDay",
     "StudentMonth",
 ]
