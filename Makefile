@@ -1,6 +1,6 @@
 # The two commands of the README. Both bootstrap first (Debian packages, .venv, pinned deps),
 # idempotently, then start embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set.
-.PHONY: run test bootstrap lint format messages services stop bench-rush bench-approve bench-billing bench-scheduling bench-roll bench-dashboard
+.PHONY: run test bootstrap lint format messages services stop bench-rush bench-approve bench-billing bench-scheduling bench-roll bench-dashboard bench-payouts
 
 PY := .venv/bin/python
 
@@ -58,3 +58,9 @@ bench-roll: bootstrap
 # (bench/dashboard.py; the first build takes a while, later runs reuse it).
 bench-dashboard: bootstrap
 	@$(PY) scripts/dev.py exec $(PY) bench/dashboard.py $(BENCH_ARGS)
+
+# Payouts benchmark: a district's month of teacher subsidies (30 schools × 80 teachers) as the
+# set-based job against a per-teacher loop, approvals, and the disclosure PDF per school
+# (bench/payouts.py).
+bench-payouts: bootstrap
+	@$(PY) scripts/dev.py exec $(PY) bench/payouts.py $(BENCH_ARGS)
