@@ -1,6 +1,6 @@
 # The two commands of the README. Both bootstrap first (Debian packages, .venv, pinned deps),
 # idempotently, then start embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set.
-.PHONY: run test bootstrap lint format messages services stop bench-rush bench-approve bench-billing bench-scheduling bench-roll bench-dashboard bench-payouts
+ .PHONY: run test bootstrap lint format messages services stop bench-rush bench-approve bench-billing bench-scheduling bench-roll bench-dashboard bench-payouts
 
 PY := .venv/bin/python
 
@@ -64,3 +64,8 @@ bench-dashboard: bootstrap
 # (bench/payouts.py).
 bench-payouts: bootstrap
 	@$(PY) scripts/dev.py exec $(PY) bench/payouts.py $(BENCH_ARGS)
+
+# Lighthouse mobile (pinned in bench/lighthouse/, installed into .data/lighthouse by npm ci) on
+# the demo district under production settings: gunicorn, DEBUG off (bench/lighthouse.py).
+lighthouse: bootstrap
+	@$(PY) scripts/dev.py exec $(PY) bench/lighthouse.py $(BENCH_ARGS)
