@@ -1,6 +1,6 @@
 # The two commands of the README. Both bootstrap first (Debian packages, .venv, pinned deps),
 # idempotently, then start embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set.
- .PHONY: run test bootstrap lint format messages services stop bench-rush bench-approve bench-billing bench-scheduling bench-roll bench-dashboard bench-payouts
+.PHONY: run test bootstrap lint format messages services stop bench-rush bench-approve bench-billing bench-scheduling bench-roll bench-dashboard bench-payouts lighthouse
 
 PY := .venv/bin/python
 
