@@ -17,6 +17,7 @@ class ReportingConfig(AppConfig):
 
         registry.register_nav(5, home.nav)
         registry.register_home_section("district", 1, home.district_section)
+        registry.register_home_section("school", 90, home.school_section)
         registry.register_landing(50, home.landing)
         registry.register_demo_step(60, demo.reporting_step)
 
@@ -29,5 +30,9 @@ class ReportingConfig(AppConfig):
                 "alert.resolved": _("Compliance alert resolved"),
                 "reporting.refresh_requested": _("Dashboard recompute asked for"),
                 "reporting.exported": _("Dashboard table exported"),
+                "assessment.created": _("Assessment score sheet drafted"),
+                "assessment.computed": _("Assessment computed from the data"),
+                "assessment.scored": _("Assessment score entered by an inspector"),
+                "assessment.published": _("Assessment published with ranks"),
             }
         )

@@ -4,7 +4,8 @@ district, so ``make run`` opens on real figures.
 One breach is put into the data on purpose, the way it happens in real schools: the
 volunteer whose vetting is unfinished (scheduling's demo) also teaches a group on Fridays —
 the scheduling service would refuse this assignment, so it is written directly, as a school
-with a spreadsheet would — and the alerts find it. Idempotent.
+with a spreadsheet would — and the alerts find it. The school year's annual assessment is then
+drafted and computed, for the inspector to complete. Idempotent.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from __future__ import annotations
 from django.utils import timezone
 
 from aftercare.models import User
+from reporting.models import ScoreSheet
 from reporting.rollups import refresh_rollups
 from reporting.services.alerts import recompute_alerts
+from reporting.services.assessment import create_score_sheet
 from scheduling.models import (
     Assignment,
     CareGroup,
@@ -65,3 +68,15 @@ def reporting_step(demo) -> None:
         f"dashboard: rollups {semester.start_date}–{end}, "
         f"{len(result.opened) + len(result.reopened)} compliance alerts opened"
     )
+    # The year's assessment, drafted and computed: the inspector completes it.
+    year = (
+        semester.start_date.year if semester.start_date.month >= 8 else semester.start_date.year - 1
+    )
+    if not ScoreSheet.objects.filter(district=demo.district, year=year).exists():
+        sheet = create_score_sheet(
+            actor=demo.official,
+            district=demo.district,
+            year=year,
+            title=f"{year}—{year + 1}学年课后服务绩效评估",
+        )
+        demo.summary.append(f"assessment: {sheet.title} drafted for the inspector to complete")

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftercare.registry import Section
 from reporting import rules
-from reporting.models import LIVE_STATES, Alert, SchoolDay
+from reporting.models import LIVE_STATES, Alert, SchoolAssessment, SchoolDay, SheetStatus
 from reporting.services.refresh import last_done
 
 
@@ -31,6 +31,13 @@ def nav(scope) -> list[dict]:
             "url": reverse("reporting_alerts"),
             "group": 0,
             "position": -10,
+        },
+        {
+            "key": "reporting-assessment",
+            "label": _("Annual assessment"),
+            "url": reverse("assessment_list"),
+            "group": 0,
+            "position": -5,
         },
     ]
 
@@ -71,5 +78,27 @@ def district_section(request, *, district) -> Section | None:
             "alerts": list(alerts.select_related("school").order_by("-last_seen_at")[:5]),
             "open_alerts": alerts.count(),
             "last_run": last_done(district),
+        },
+    )
+
+
+def school_section(request, *, school) -> Section | None:
+    """A school's managers: its latest published assessment (total, rank), once there is one."""
+    if school.pk not in request.scope.manager_schools:
+        return None
+    latest = (
+        SchoolAssessment.objects.filter(school=school, sheet__status=SheetStatus.PUBLISHED)
+        .select_related("sheet")
+        .order_by("-sheet__year")
+        .first()
+    )
+    if latest is None:
+        return None
+    return Section(
+        "reporting/home/school.html",
+        {
+            "assessment": latest,
+            "of": SchoolAssessment.objects.filter(sheet_id=latest.sheet_id).count(),
+            "all_url": reverse("school_assessments", args=[school.public_id]),
         },
     )
