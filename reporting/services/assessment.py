@@ -24,9 +24,10 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from aftercare.audit import record_event
@@ -161,7 +162,10 @@ def compute_score_sheet(
         school_ids = list(
             School.objects.filter(district=district).order_by("pk").values_list("pk", flat=True)
         )
-        computed = selectors.compute(district, sheet.year, school_ids, now=now)
+        # Figures and evidence are stored as shown: in the site's language (the bureau's),
+        # whatever the language of the official who asked.
+        with translation.override(settings.LANGUAGE_CODE):
+            computed = selectors.compute(district, sheet.year, school_ids, now=now)
         existing = {
             a.school_id: a
             for a in SchoolAssessment.objects.select_for_update().filter(sheet=sheet).order_by("pk")

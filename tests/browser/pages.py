@@ -193,6 +193,35 @@ class DemoWorld:
 
         return Alert.objects.filter(district=self.district).order_by("pk").first()
 
+    @cached_property
+    def complaint(self):
+        """The showcase family's complaint (feedback's demo step)."""
+        from feedback.models import Complaint
+
+        return (
+            Complaint.objects.filter(filed_by__mobile=PARENT_WITH_TWO_CHILDREN)
+            .order_by("pk")
+            .first()
+        )
+
+    @cached_property
+    def evaluation(self):
+        from feedback.models import Evaluation
+
+        return Evaluation.objects.filter(school=self.school).order_by("pk").first()
+
+    @cached_property
+    def score_sheet(self):
+        from reporting.models import ScoreSheet
+
+        return ScoreSheet.objects.filter(district=self.district).order_by("pk").first()
+
+    @cached_property
+    def assessment(self):
+        from reporting.models import SchoolAssessment
+
+        return SchoolAssessment.objects.filter(school=self.school).order_by("pk").first()
+
 
 @dataclass(frozen=True)
 class Page:
@@ -255,6 +284,13 @@ _OFFICIAL = [
         "official", "scheduling_institution_detail", lambda w: [w.institution], needs="institution"
     ),
     Page("official", "district_feedback"),
+    Page("official", "complaint_detail", lambda w: [w.complaint], needs="complaint"),
+    Page("official", "hotline_complaint_new"),
+    Page("official", "district_evaluation_new"),
+    Page("official", "evaluation_detail", lambda w: [w.evaluation], needs="evaluation"),
+    Page("official", "assessment_list"),
+    Page("official", "assessment_sheet", lambda w: [w.score_sheet], needs="score_sheet"),
+    Page("official", "assessment_school", lambda w: [w.assessment], needs="assessment"),
     Page("official", "billing_district"),
     Page("official", "reporting_dashboard"),
     Page("official", "reporting_school", _school),
@@ -268,6 +304,9 @@ _OFFICIAL = [
 
 _INSPECTOR = [
     Page("inspector", "reporting_dashboard"),
+    Page("inspector", "assessment_list"),
+    Page("inspector", "assessment_sheet", lambda w: [w.score_sheet], needs="score_sheet"),
+    Page("inspector", "assessment_school", lambda w: [w.assessment], needs="assessment"),
     Page("inspector", "reporting_school", _school),
     Page("inspector", "reporting_alerts"),
 ]
@@ -299,6 +338,9 @@ def _school_pages(role: str) -> list[Page]:
         Page(role, "attendance_followups"),
         Page(role, "attendance_leave_queue"),
         Page(role, "school_feedback", _school),
+        Page(role, "school_evaluation_new", _school),
+        Page(role, "evaluation_detail", lambda w: [w.evaluation], needs="evaluation"),
+        Page(role, "school_assessments", _school),
         Page(role, "billing_school", _school),
         Page(role, "billing_school_invoices", _school),
         Page(role, "billing_ledger", _school),
@@ -374,6 +416,12 @@ _PARENT = [
     Page("parent", "attendance_pickup_persons", lambda w: [w.child]),
     Page("parent", "feedback_family"),
     Page("parent", "complaint_new"),
+    Page("parent", "complaint_detail", lambda w: [w.complaint], needs="complaint"),
+    Page(
+        "parent",
+        lambda w: [w.evaluation, w.child],
+        needs="evaluation",
+    ),
     Page("parent", "billing_family"),
     Page("parent", "billing_exemption_new"),
     Page("parent", "inbox"),
@@ -429,6 +477,7 @@ NOT_PAGES = {
     "application_insurance",
     "application_withdraw",
     "application_review",
+    "teacher_applications_batch",
     "applications_bulk_approve",
     "applications_publish_list",
     "application_verify_priority",
@@ -454,15 +503,10 @@ NOT_PAGES = {
     "attendance_pickup_person_remove",
     "attendance_followup_action",
     "evaluation_answer",
-    "complaint_detail",
     "complaint_action",
     "complaint_attachment",
     "school_complaints_export",
-    "school_evaluation_new",
     "district_complaints_export",
-    "hotline_complaint_new",
-    "district_evaluation_new",
-    "evaluation_detail",
     "evaluation_export",
     "evaluation_action",
     "billing_invoice",
@@ -483,6 +527,7 @@ NOT_PAGES = {
     "reporting_child",
     "reporting_alert_acknowledge",
     "reporting_alert_resolve",
+    "assessment_sheet_action",
     "policy_category",
     "scheduling_room_edit",  # POST only: the rooms page edits in place
     "application_apply",  # POST only: the applications page holds the form
