@@ -21,6 +21,7 @@ class BillingConfig(AppConfig):
         registry.register_home_section("teacher", 40, home.teacher_statements)
         registry.register_landing(90, home.committee_landing)
         registry.register_demo_step(50, demo.billing_step)
+        registry.register_demo_step(55, demo.payouts_step)
 
         register_actions(
             {
