@@ -2,6 +2,8 @@
 the district subsidy, the term-end disclosure and its reviewers."""
 
 T = {
+    ("payout", "Sessions served"): "服务节次",
+    ("payout", "Paid"): "计发",
     "Compute a month": "计算某月补助",
     "Sessions served come from staff attendance only; deductions from early leaves, missed sessions, handover violations, verified complaints and safety incidents. You review every line before approving.": "服务节次只取自教师考勤；扣除依据早退、无故空堂、交接违规、经查属实的家长投诉和安全事故。审批前请逐条核对。",
     "Compute": "计算",
@@ -72,7 +74,6 @@ T = {
     "Nobody yet: name one, or the disclosure cannot be confirmed.": "尚未指定：请指定一位，否则公示无法审核。",
     "Yuan": "元",
     "Income": "收入",
-    "less:": "减：",
     "Spending": "支出",
     "Balance of the semester": "本学期结余",
     "Balance carried forward": "结转下学期",
