@@ -30,7 +30,7 @@ def foreign_payout_routes(world) -> dict:
         status="review",
     )
     staff = StaffMember.objects.create(
-        district=district, school=school, kind=StaffKind.SCHOOL_TEACHER, full_name="外校老师"
+        district=district, school=school, kind=StaffKind.EXTERNAL, full_name="外校老师"
     )
     line = PayoutLine.objects.create(
         district=district,
@@ -39,8 +39,8 @@ def foreign_payout_routes(world) -> dict:
         staff=staff,
         staff_name=staff.full_name,
         staff_kind=staff.kind,
-        basis="scheme",
-        ledger_group="teacher",
+        basis="no_agreement",
+        ledger_group="external",
         rate_unit="session",
     )
     disclosure = Disclosure.objects.create(
