@@ -332,5 +332,14 @@ LOGGING = {
 # API tokens expire this many days after login (aftercare.services.tokens).
 API_TOKEN_TTL_DAYS = int(env("API_TOKEN_TTL_DAYS", "30"))
 
+# Uploads are refused while they stream in, past their route's limit (aftercare/uploads.py);
+# routes without their own limit take this one.
+MAX_UPLOAD_MB = int(env("MAX_UPLOAD_MB", "25"))
+FILE_UPLOAD_HANDLERS = [
+    "aftercare.uploads.SizeLimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 SMS_BACKEND = env("SMS_BACKEND", "aftercare.sms.LoggingBackend")
 SMS_IP_LIMIT_PER_HOUR = int(env("SMS_IP_LIMIT_PER_HOUR", "60"))

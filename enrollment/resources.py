@@ -20,8 +20,10 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import islice
 
 import tablib
 from django.core.exceptions import ValidationError
@@ -59,6 +61,7 @@ COLUMN_ALIASES = {
 
 MAX_FILE_MB = 10
 MAX_ROWS = 10_000
+MAX_SCANNED_ROWS = 2 * MAX_ROWS  # rows read below the header, blank ones included
 HEADER_SEARCH_ROWS = 10  # a title line or two above the header row is common
 NAME_MAX = Student._meta.get_field("name").max_length
 CLASS_NUMBER_MAX = 32767  # SchoolClass.number is a PositiveSmallIntegerField
@@ -248,7 +251,9 @@ def _normal_heading(value) -> str:
     return COLUMN_ALIASES.get(text, text)
 
 
-def _raw_rows(content: bytes, filename: str) -> list[tuple]:
+def _raw_rows(content: bytes, filename: str) -> Iterator[tuple]:
+    """The file's rows, one at a time as they are read (an .xlsx in openpyxl's streaming
+    read-only mode): the caller stops reading as soon as it has seen enough."""
     ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if ext == "xls":
         raise RosterFileError(
@@ -278,12 +283,20 @@ def _raw_rows(content: bytes, filename: str) -> list[tuple]:
 
         try:
             book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-            try:
-                return [tuple(r) for r in book.active.iter_rows(values_only=True)]
-            finally:
-                book.close()
         except Exception as exc:  # openpyxl raises many kinds on a damaged file
             raise unreadable from exc
+        try:
+            rows = book.active.iter_rows(values_only=True)
+            while True:
+                try:
+                    row = next(rows)
+                except StopIteration:
+                    return
+                except Exception as exc:  # a damaged sheet, found while reading it
+                    raise unreadable from exc
+                yield tuple(row)
+        finally:
+            book.close()
     for encoding in ("utf-8-sig", "gb18030"):  # Excel on Chinese Windows saves CSV as GBK
         try:
             text = content.decode(encoding)
@@ -297,7 +310,8 @@ def _raw_rows(content: bytes, filename: str) -> list[tuple]:
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
     try:
-        return [tuple(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+        for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+            yield tuple(row)
     except csv.Error as exc:
         raise unreadable from exc
 
@@ -317,14 +331,11 @@ def read_roster_file(content: bytes, filename: str) -> RosterSheet:
     if error is not None:
         raise error
     rows = _raw_rows(content, filename)
-    header_index = next(
-        (
-            i
-            for i, r in enumerate(rows[:HEADER_SEARCH_ROWS])
-            if COL_NUMBER in {_normal_heading(c) for c in r}
-        ),
-        None,
-    )
+    header_index, header = None, ()
+    for i, r in enumerate(islice(rows, HEADER_SEARCH_ROWS)):
+        if COL_NUMBER in {_normal_heading(c) for c in r}:
+            header_index, header = i, r
+            break
     if header_index is None:
         raise RosterFileError(
             fields={
@@ -334,7 +345,7 @@ def read_roster_file(content: bytes, filename: str) -> RosterSheet:
                 ]
             }
         )
-    headings = [_normal_heading(c) for c in rows[header_index]]
+    headings = [_normal_heading(c) for c in header]
     positions: dict[str, int] = {}
     ignored: list[str] = []
     for index, heading in enumerate(headings):
@@ -364,17 +375,25 @@ def read_roster_file(content: bytes, filename: str) -> RosterSheet:
     present = [c for c in COLUMNS if c in positions]
     data: list[tuple] = []
     numbers: list[int] = []
-    for offset, raw in enumerate(rows[header_index + 1 :]):
+    # Rows are counted as they are read: a file over the limit is refused at row MAX_ROWS + 1
+    # (or after MAX_SCANNED_ROWS rows, blank ones included), never read to its end.
+    over = False
+    for offset, raw in enumerate(rows):
+        if offset >= MAX_SCANNED_ROWS:
+            over = True  # too long, however many of its rows were blank
+            break
         values = tuple(raw[positions[c]] if positions[c] < len(raw) else None for c in present)
         if all(cell_text(v) == "" for v in values):
             continue
         data.append(values)
         numbers.append(header_index + 2 + offset)
         if len(data) > MAX_ROWS:
+            over = True
             break
-    if not data:
+    rows.close()
+    if not data and not over:
         raise RosterFileError(fields={"file": [_("The file contains no students.")]})
-    if len(data) > MAX_ROWS:
+    if over:
         raise RosterFileError(
             fields={
                 "file": [

@@ -14,7 +14,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from aftercare import net, rules
+from aftercare import net, rules, uploads
 from aftercare.api_base import ERROR_RESPONSES, ERROR_SCHEMA, ScopedReadOnlyViewSet
 from aftercare.audit import record_event
 from aftercare.errors import NotAllowed
@@ -381,6 +381,8 @@ class RosterView(APIView):
     district's officials.
     """
 
+    max_upload_bytes = MAX_FILE_MB * 1024 * 1024  # refused while streaming: aftercare.uploads
+
     parser_classes = [MultiPartParser, FormParser]
 
     def _school(self, request, school_id) -> School:
@@ -427,6 +429,8 @@ class RosterView(APIView):
             raise NotAllowed(
                 _("Only the school's principal or administrators can import its roster.")
             )
+        if uploads.refused(request):  # refused while it streamed in (aftercare.uploads)
+            raise too_large(self.max_upload_bytes + 1)
         data = RosterUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]

@@ -18,13 +18,14 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from aftercare import net
+from aftercare import net, uploads
 from aftercare import rules as core_rules
 from aftercare.audit import record_event
 from aftercare.auth import normalize_login
 from aftercare.errors import DomainError
 from aftercare.models import School, SchoolClass
 from aftercare.tenancy import get_visible_or_404
+from aftercare.uploads import upload_limit
 from enrollment import rules
 from enrollment.errors import AlreadyRegistered, RosterInvalid
 from enrollment.forms.families import (
@@ -35,7 +36,7 @@ from enrollment.forms.families import (
     SignupForm,
 )
 from enrollment.models import SMS_CODE_TTL, BindingRequest, Guardianship, Student
-from enrollment.resources import too_large
+from enrollment.resources import MAX_FILE_MB, too_large
 from enrollment.selectors import families as selectors
 from enrollment.services import families as services
 
@@ -150,11 +151,19 @@ def _upload_key(token: str) -> str:
 
 @login_required
 @require_POST
+@upload_limit(mb=MAX_FILE_MB)
 def roster_import(request, school_id):
-    """Step 1: upload and check (a dry run). A clean file is kept for the confirmation."""
+    """Step 1: upload and check (a dry run). A clean file is kept for the confirmation.
+    A file over the limit is refused while it streams in (aftercare.uploads)."""
     school = _roster_school(request, school_id)
     if not rules.can_import_roster(request.scope, school):
         raise PermissionDenied
+    if uploads.refused(request):
+        form = RosterUploadForm(request.POST, {})
+        form.is_valid()
+        form.errors.pop("file", None)  # not "required": too large
+        _show_error(form, too_large(MAX_FILE_MB * 1024 * 1024 + 1))
+        return _render_roster(request, school, form=form)
     form = RosterUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _render_roster(request, school, form=form)
