@@ -302,6 +302,8 @@ SPECTACULAR_SETTINGS = {
         "EvaluationQuestionKindEnum": "feedback.models.evaluations.QuestionKind",
         "EvaluationQuestionAboutEnum": "feedback.models.evaluations.QuestionAbout",
         "ComplaintCategoryEnum": "feedback.models.complaints.ComplaintCategory",
+        "IncidentKindEnum": "safety.models.IncidentKind",
+        "IncidentSeverityEnum": "safety.models.IncidentSeverity",
         "ComplaintOutcomeEnum": "feedback.models.complaints.ComplaintOutcome",
     },
 }
