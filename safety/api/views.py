@@ -42,15 +42,15 @@ def _data(request):
 # --------------------------------------------------------------------------- serializers
 
 
-class ContactSerializer(serializers.Serializer):
+class SafetyContactSerializer(serializers.Serializer):
     name = serializers.CharField()
     relation = serializers.CharField(allow_blank=True)
     mobile = serializers.CharField()
 
 
-class ProfileSerializer(serializers.Serializer):
+class SafetyProfileSerializer(serializers.Serializer):
     student = serializers.UUIDField(source="student.public_id")
-    contacts = ContactSerializer(many=True)
+    contacts = SafetyContactSerializer(many=True)
     allergies = serializers.CharField(allow_blank=True)
     conditions = serializers.CharField(allow_blank=True)
     what_to_do = serializers.CharField(allow_blank=True)
@@ -60,8 +60,8 @@ class ProfileSerializer(serializers.Serializer):
     confirmed_at = serializers.DateTimeField(allow_null=True)
 
 
-class ProfileInSerializer(serializers.Serializer):
-    contacts = ContactSerializer(many=True)
+class SafetyProfileInSerializer(serializers.Serializer):
+    contacts = SafetyContactSerializer(many=True)
     allergies = serializers.CharField(allow_blank=True, required=False)
     conditions = serializers.CharField(allow_blank=True, required=False)
     what_to_do = serializers.CharField(allow_blank=True, required=False)
@@ -69,13 +69,13 @@ class ProfileInSerializer(serializers.Serializer):
     confirm = serializers.BooleanField(required=False)
 
 
-class AmendmentSerializer(serializers.Serializer):
+class SafetyAmendmentSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="public_id")
     text = serializers.CharField()
     written_at = serializers.DateTimeField()
 
 
-class IncidentSerializer(serializers.Serializer):
+class SafetyIncidentSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="public_id")
     student = serializers.UUIDField(source="student.public_id")
     kind = serializers.ChoiceField(choices=IncidentKind.choices)
@@ -87,11 +87,11 @@ class IncidentSerializer(serializers.Serializer):
     recorded_at = serializers.DateTimeField()
     acknowledged_at = serializers.DateTimeField(allow_null=True)
     escalated_at = serializers.DateTimeField(allow_null=True)
-    amendments = AmendmentSerializer(many=True, source="amendments.all")
+    amendments = SafetyAmendmentSerializer(many=True, source="amendments.all")
     photos = serializers.IntegerField(source="photos.count")
 
 
-class IncidentInSerializer(serializers.Serializer):
+class SafetyIncidentInSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=IncidentKind.choices)
     severity = serializers.ChoiceField(choices=IncidentSeverity.choices, required=False)
     occurred_at = serializers.DateTimeField()
@@ -101,17 +101,17 @@ class IncidentInSerializer(serializers.Serializer):
     photos = serializers.ListField(child=serializers.FileField(), required=False)
 
 
-class ConsentSerializer(serializers.Serializer):
+class SafetyConsentSerializer(serializers.Serializer):
     notice_version = serializers.IntegerField(allow_null=True)
     purposes = serializers.DictField(child=serializers.BooleanField())
 
 
-class ConsentInSerializer(serializers.Serializer):
+class SafetyConsentInSerializer(serializers.Serializer):
     notice_version = serializers.IntegerField()
     purposes = serializers.DictField(child=serializers.BooleanField())
 
 
-class DeletionSerializer(serializers.Serializer):
+class SafetyDeletionSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="public_id")
     student = serializers.UUIDField(source="student.public_id")
     status = serializers.CharField()
@@ -121,11 +121,11 @@ class DeletionSerializer(serializers.Serializer):
     decision_note = serializers.CharField()
 
 
-class NoteSerializer(serializers.Serializer):
+class SafetyNoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True)
 
 
-class TextSerializer(serializers.Serializer):
+class SafetyTextSerializer(serializers.Serializer):
     text = serializers.CharField()
 
 
@@ -151,7 +151,9 @@ def _profile_out(student, profile, *, medical_shown: bool) -> dict:
 class ProfileView(APIView):
     parser_classes = PARSERS
 
-    @extend_schema(responses={200: ProfileSerializer, **ERRORS}, operation_id="safety_profile_get")
+    @extend_schema(
+        responses={200: SafetyProfileSerializer, **ERRORS}, operation_id="safety_profile_get"
+    )
     def get(self, request, student_id):
         scope = scope_for(request)
         student = selectors.lookup_child(scope, student_id)
@@ -166,8 +168,8 @@ class ProfileView(APIView):
         return Response(_profile_out(student, profile, medical_shown=shown))
 
     @extend_schema(
-        request=ProfileInSerializer,
-        responses={200: ProfileSerializer, **ERRORS},
+        request=SafetyProfileInSerializer,
+        responses={200: SafetyProfileSerializer, **ERRORS},
         operation_id="safety_profile_put",
     )
     def put(self, request, student_id):
@@ -197,7 +199,7 @@ def _when(raw):
 class IncidentsView(APIView):
     parser_classes = PARSERS
 
-    @extend_schema(responses={200: IncidentSerializer(many=True), **ERRORS})
+    @extend_schema(responses={200: SafetyIncidentSerializer(many=True), **ERRORS})
     def get(self, request, student_id):
         scope = scope_for(request)
         student = selectors.lookup_child(scope, student_id)
@@ -206,9 +208,11 @@ class IncidentsView(APIView):
             .filter(student=student)
             .prefetch_related("amendments", "photos")
         )
-        return Response(IncidentSerializer(items, many=True).data)
+        return Response(SafetyIncidentSerializer(items, many=True).data)
 
-    @extend_schema(request=IncidentInSerializer, responses={201: IncidentSerializer, **ERRORS})
+    @extend_schema(
+        request=SafetyIncidentInSerializer, responses={201: SafetyIncidentSerializer, **ERRORS}
+    )
     def post(self, request, student_id):
         scope = scope_for(request)
         student = selectors.lookup_child(scope, student_id)
@@ -226,21 +230,23 @@ class IncidentsView(APIView):
             action_taken=str(data.get("action_taken") or ""),
             photos=list(request.FILES.getlist("photos")) if request.FILES else [],
         )
-        return created(IncidentSerializer(incident).data)
+        return created(SafetyIncidentSerializer(incident).data)
 
 
 class IncidentView(APIView):
-    @extend_schema(responses={200: IncidentSerializer, **ERRORS})
+    @extend_schema(responses={200: SafetyIncidentSerializer, **ERRORS})
     def get(self, request, incident_id):
         incident = selectors.lookup_incident(scope_for(request), incident_id)
-        return Response(IncidentSerializer(incident).data)
+        return Response(SafetyIncidentSerializer(incident).data)
 
 
 class IncidentActionView(APIView):
     action = ""
     parser_classes = PARSERS
 
-    @extend_schema(request=TextSerializer, responses={200: IncidentSerializer, **ERRORS})
+    @extend_schema(
+        request=SafetyTextSerializer, responses={200: SafetyIncidentSerializer, **ERRORS}
+    )
     def post(self, request, incident_id):
         incident = selectors.lookup_incident(scope_for(request), incident_id)
         if self.action == "acknowledge":
@@ -250,7 +256,7 @@ class IncidentActionView(APIView):
                 actor=request.user, incident=incident, text=str(_data(request).get("text") or "")
             )
         incident.refresh_from_db()
-        return Response(IncidentSerializer(incident).data)
+        return Response(SafetyIncidentSerializer(incident).data)
 
 
 def _consent_out(student) -> dict:
@@ -265,7 +271,9 @@ def _consent_out(student) -> dict:
 class ConsentView(APIView):
     parser_classes = PARSERS
 
-    @extend_schema(responses={200: ConsentSerializer, **ERRORS}, operation_id="safety_consent_get")
+    @extend_schema(
+        responses={200: SafetyConsentSerializer, **ERRORS}, operation_id="safety_consent_get"
+    )
     def get(self, request, student_id):
         scope = scope_for(request)
         student = selectors.lookup_child(scope, student_id)
@@ -274,8 +282,8 @@ class ConsentView(APIView):
         return Response(_consent_out(student))
 
     @extend_schema(
-        request=ConsentInSerializer,
-        responses={200: ConsentSerializer, **ERRORS},
+        request=SafetyConsentInSerializer,
+        responses={200: SafetyConsentSerializer, **ERRORS},
         operation_id="safety_consent_post",
     )
     def post(self, request, student_id):
@@ -312,20 +320,24 @@ class ExportView(APIView):
 class DeletionRequestView(APIView):
     parser_classes = PARSERS
 
-    @extend_schema(request=NoteSerializer, responses={201: DeletionSerializer, **ERRORS})
+    @extend_schema(
+        request=SafetyNoteSerializer, responses={201: SafetyDeletionSerializer, **ERRORS}
+    )
     def post(self, request, student_id):
         student = selectors.lookup_child(scope_for(request), student_id)
         item = rights.request_deletion(
             actor=request.user, student=student, reason=str(_data(request).get("note") or "")
         )
-        return created(DeletionSerializer(item).data)
+        return created(SafetyDeletionSerializer(item).data)
 
 
 class DeletionDecisionView(APIView):
     action = ""
     parser_classes = PARSERS
 
-    @extend_schema(request=NoteSerializer, responses={200: DeletionSerializer, **ERRORS})
+    @extend_schema(
+        request=SafetyNoteSerializer, responses={200: SafetyDeletionSerializer, **ERRORS}
+    )
     def post(self, request, request_id):
         item = get_visible_or_404(
             DeletionRequest.objects.select_related("student"),
@@ -338,4 +350,4 @@ class DeletionDecisionView(APIView):
             approve=self.action == "approve",
             note=str(_data(request).get("note") or ""),
         )
-        return Response(DeletionSerializer(item).data)
+        return Response(SafetyDeletionSerializer(item).data)
