@@ -71,6 +71,11 @@ urlpatterns = [
     # homeroom teachers (and school managers)
     path("teacher/applications/", applications.teacher_applications, name="teacher_applications"),
     path(
+        "teacher/applications/approve/",
+        applications.review_batch,
+        name="teacher_applications_batch",
+    ),
+    path(
         "applications/<uuid:application_id>/review/", applications.review, name="application_review"
     ),
     # the school

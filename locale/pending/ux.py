@@ -54,3 +54,46 @@ T.update(
         "school plans waiting for your review": "份学校方案等待您审核",
     }
 )
+# the homeroom teacher's review: batch approval, confirmations; the school's bulk approval
+T.update(
+    {
+        "Select the applications to approve first.": "请先勾选要通过的申请。",
+        "Select all on this page": "全选本页",
+        "Approve the selected": "通过所选申请",
+        ("batch", "Select"): "选择",
+        "Nothing waits for your review.": "暂无待审核的申请。",
+        "Approve these applications?": "确认通过这些申请？",
+        "Yes, approve them": "确认通过",
+        "Approve every waiting application?": "核准全部等待中的申请？",
+        # plans: guardrails
+        "Approve this plan?": "确认批准该方案？",
+        "Once approved, this version can no longer be changed: the school may publish it and charge the fees it sets. Changes afterwards need an amendment and a new review.": "批准后该版本不可再修改：学校可据此公示方案并按其标准收费。之后如需改动，须提交修订版并重新审核。",
+        "Your comment to the school": "给学校的意见",
+        "Yes, approve the plan": "确认批准",
+        "Back to the plan": "返回方案",
+        "District cap: %(cap)s yuan per lesson.": "区政策上限：每课时 %(cap)s 元。",
+        "The district sets no cap per lesson.": "区政策未设每课时收费上限。",
+        "Change the dates": "修改时间",
+    }
+)
+PLURAL.update(
+    {
+        "%(n)d application approved by the class.": ["班主任已通过 %(n)d 份申请。"],
+        "%(n)d application was decided meanwhile and left as it is.": [
+            "%(n)d 份申请已被他人处理，保持不变。"
+        ],
+        "%(n)s application will be approved by the class and passed to the school:": [
+            "以下 %(n)s 份申请将由班主任通过并交学校核准："
+        ],
+        "No application is ticked and no number is given: %(n)s waiting application will be approved, priority groups first.": [
+            "未勾选申请，也未填写数量：将按优先顺序核准全部 %(n)s 份等待中的申请。"
+        ],
+        "%(n)s of them has not been reviewed by the class teacher yet.": [
+            "其中 %(n)s 份尚未经班主任审核。"
+        ],
+        "Approve %(n)s application": ["核准全部 %(n)s 份"],
+        "This registration window has already closed; families could not register under this plan:": [
+            "以下报名时段已经结束，按此方案家长将无法报名："
+        ],
+    }
+)

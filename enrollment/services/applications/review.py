@@ -152,3 +152,34 @@ def review_application(
                 url=school_url(app, ApplicationStatus.FLAGGED),
             )
     return app
+
+
+def review_applications(
+    *, actor: User, applications: list[Application], now: datetime | None = None
+) -> tuple[list[Application], int]:
+    """Batch class review: approve several applications at once (the teacher confirmed the
+    list first). One transaction; each application is locked and approved in id order (the
+    project's lock order, so two batches over the same class cannot deadlock). One already
+    decided meanwhile is skipped and counted; another class's application refuses the whole
+    batch (NotAllowed, nothing written). Returns (approved, skipped).
+
+    Errors: InvalidInput ``nothing_selected`` for an empty list — an empty selection never
+    means "all"."""
+    if not applications:
+        raise InvalidInput(
+            _("Select the applications to approve first."), code="nothing_selected"
+        )
+    now = now or timezone.now()
+    approved: list[Application] = []
+    skipped = 0
+    with transaction.atomic():
+        for app in sorted(applications, key=lambda a: a.pk):
+            try:
+                approved.append(
+                    review_application(
+                        actor=actor, application=app, decision=Decision.APPROVE, now=now
+                    )
+                )
+            except Conflict:
+                skipped += 1
+    return approved, skipped

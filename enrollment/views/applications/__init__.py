@@ -27,7 +27,7 @@ from enrollment.views.applications.school import (
     verify_priority,
     withdrawal_decision,
 )
-from enrollment.views.applications.teacher import review, teacher_applications
+from enrollment.views.applications.teacher import review, review_batch, teacher_applications
 
 __all__ = [
     "agreement",
@@ -40,6 +40,7 @@ __all__ = [
     "public_participants",
     "publish_list",
     "review",
+    "review_batch",
     "school_applications",
     "sign",
     "teacher_applications",

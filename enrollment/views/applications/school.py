@@ -174,6 +174,29 @@ def bulk_approve(request, plan_id):
     plan = _plan_for(request, plan_id)
     form = BulkApproveForm(request.POST)
     selected_ids = request.POST.getlist("selected")
+    if (
+        form.is_valid()
+        and not selected_ids
+        and form.cleaned_data["limit"] is None
+        and request.POST.get("confirmed") != "yes"
+    ):
+        # Nothing ticked and no number: that means every waiting application — say how many
+        # and ask first, never approve them all on one tap.
+        waiting = Application.objects.visible_to(request.scope).filter(
+            plan=plan, status__in=[ApplicationStatus.APPLIED, ApplicationStatus.CLASS_APPROVED]
+        )
+        return render(
+            request,
+            "enrollment/applications/confirm_bulk.html",
+            {
+                "plan": plan,
+                "waiting": waiting.count(),
+                "with_teacher": waiting.filter(status=ApplicationStatus.APPLIED).count(),
+                "expected_last_rank": form.cleaned_data["expected_last_rank"],
+                "back": services.school_url(plan),
+                "nav": f"applications-{plan.school_id}",
+            },
+        )
     if form.is_valid():
         selected = None
         if selected_ids:

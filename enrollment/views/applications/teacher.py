@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from aftercare.errors import DomainError
@@ -18,6 +18,7 @@ from aftercare.views.core import roles_required
 from enrollment.models import ApplicationStatus
 from enrollment.selectors import applications as selectors
 from enrollment.services import applications as services
+from enrollment.services.applications.review import review_applications
 from enrollment.views.applications.common import (
     REVIEW_LABELS,
     _application,
@@ -26,43 +27,71 @@ from enrollment.views.applications.common import (
     review_form,
     show_error,
 )
-from enrollment.views.applications.school import _school_page
+from enrollment.views.applications.school import _school_page, _uuids
 
 # =========================================================================== class review
 
+ALL = "all"
 
+
+# The page opens on what waits for the teacher; "all" is the last tab.
 STATUS_TABS = [
-    ("", gettext_lazy("All")),
     (ApplicationStatus.APPLIED, gettext_lazy("To review")),
     (ApplicationStatus.CLASS_APPROVED, gettext_lazy("Approved by the class")),
     (ApplicationStatus.FLAGGED, gettext_lazy("Flagged")),
     (ApplicationStatus.REJECTED, gettext_lazy("Rejected")),
     (ApplicationStatus.APPROVED, gettext_lazy("Approved by the school")),
     (ApplicationStatus.WITHDRAWN, ApplicationStatus.WITHDRAWN.label),
+    (ALL, gettext_lazy("All")),
 ]
 
 
+def _card(app, bound: dict):
+    app.forms = _review_forms(app, bound)
+    app.open_form = bound[app.pk].data.get("decision") if app.pk in bound else None
+    app.reviewable = app.status in selectors.REVIEWABLE
+    return app
+
+
 def _teacher_page(request, *, bound: dict | None = None, status: int = 200):
-    wanted = request.GET.get("status", "")
-    if wanted and wanted not in ApplicationStatus.values:
-        wanted = ""
+    wanted = request.GET.get("status") or ApplicationStatus.APPLIED
+    if wanted != ALL and wanted not in ApplicationStatus.values:
+        wanted = ApplicationStatus.APPLIED
     base = selectors.teacher_applications(user=request.user, scope=request.scope)
     counts = selectors.status_counts(base)
-    items = list(base.filter(status=wanted) if wanted else base)
+    items = list(base if wanted == ALL else base.filter(status=wanted))
     bound = bound or {}
     for app in items:
-        app.forms = _review_forms(app, bound)
-        app.open_form = bound[app.pk].data.get("decision") if app.pk in bound else None
-        app.reviewable = app.status in selectors.REVIEWABLE
+        _card(app, bound)
     return render(
         request,
         "enrollment/applications/teacher.html",
         {
             "applications": items,
-            "tabs": [(key, label, counts.get(key or "all", 0)) for key, label in STATUS_TABS],
+            "tabs": [
+                (key, label, counts.get("all" if key == ALL else key, 0))
+                for key, label in STATUS_TABS
+            ],
             "status": wanted,
+            "batch": wanted == ApplicationStatus.APPLIED and any(app.reviewable for app in items),
             "nav": "teacher-applications",
         },
+        status=status,
+    )
+
+
+def _card_response(request, app, *, bound: dict | None = None, message: str = "", status=200):
+    """One application's card, for htmx to swap in place of the one that was sent."""
+    app = (
+        selectors.teacher_applications(user=request.user, scope=request.scope)
+        .filter(pk=app.pk)
+        .first()
+        or app
+    )
+    return render(
+        request,
+        "enrollment/applications/_teacher_card.html",
+        {"app": _card(app, bound or {}), "message": message},
         status=status,
     )
 
@@ -71,6 +100,60 @@ def _teacher_page(request, *, bound: dict | None = None, status: int = 200):
 @require_GET
 def teacher_applications(request):
     return _teacher_page(request)
+
+
+@roles_required(Role.HOMEROOM_TEACHER)
+@require_POST
+def review_batch(request):
+    """Approve the ticked applications of the teacher's classes, after a confirmation page
+    that names them. Nothing ticked is an error, never "approve everything"."""
+    ids = _uuids(request.POST.getlist("selected"))
+    apps = list(
+        selectors.teacher_applications(user=request.user, scope=request.scope).filter(
+            public_id__in=ids, status__in=selectors.REVIEWABLE
+        )
+    )
+    back = reverse("teacher_applications")
+    if not apps:
+        messages.error(request, _("Select the applications to approve first."))
+        return redirect(back)
+    if request.POST.get("confirmed") != "yes":
+        return render(
+            request,
+            "enrollment/applications/confirm_batch.html",
+            {
+                "applications": apps,
+                "action": reverse("teacher_applications_batch"),
+                "back": back,
+                "nav": "teacher-applications",
+            },
+        )
+    try:
+        approved, skipped = review_applications(actor=request.user, applications=apps)
+    except DomainError as err:
+        _forbid_on_403(err)
+        messages.error(request, str(err.message))
+        return redirect(back)
+    messages.success(
+        request,
+        ngettext(
+            "%(n)d application approved by the class.",
+            "%(n)d applications approved by the class.",
+            len(approved),
+        )
+        % {"n": len(approved)},
+    )
+    if skipped:
+        messages.warning(
+            request,
+            ngettext(
+                "%(n)d application was decided meanwhile and left as it is.",
+                "%(n)d applications were decided meanwhile and left as they are.",
+                skipped,
+            )
+            % {"n": skipped},
+        )
+    return redirect(back)
 
 
 @login_required
@@ -100,6 +183,8 @@ def review(request, application_id):
                 "flag": _("%(student)s: flagged for the school."),
                 "reject": _("%(student)s: rejected."),
             }[data["decision"]]
+            if request.htmx and origin == "teacher":
+                return _card_response(request, app, message=text % {"student": app.student.name})
             messages.success(request, text % {"student": app.student.name})
             if origin == "school":
                 return redirect(services.school_url(app))
@@ -110,4 +195,6 @@ def review(request, application_id):
         return _school_page(request, app.school, app.plan, bound={app.pk: form}, status=400)
     if not services.can_review(request.scope, app):
         raise PermissionDenied
+    if request.htmx:
+        return _card_response(request, app, bound={app.pk: form}, status=400)
     return _teacher_page(request, bound={app.pk: form}, status=400)
