@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,8 +25,16 @@ from aftercare.views.core import current_district, roles_required
 from aftercare.views.errors import apply_domain_error, domain_errors
 from plans import rules
 from plans.checks import current_policy, evaluate, school_grades
+from plans.effective import rules_for
 from plans.forms import PART_FORMS, NewPlanForm, PlanGeneralForm, ReviewForm
-from plans.models import EDITABLE_STATUSES, FROZEN_STATUSES, PlanStatus, PlanVersion, SchoolPlan
+from plans.models import (
+    EDITABLE_STATUSES,
+    FROZEN_STATUSES,
+    PlanStatus,
+    PlanVersion,
+    SchoolPlan,
+    ServiceClass,
+)
 from plans.services import plans as plan_services
 
 PLAN_QS = SchoolPlan.objects.select_related("school", "school__district", "semester")
@@ -152,6 +161,7 @@ def plan_detail(request, plan_id):
         for v in versions
     )
     policy = evaluation.policy
+    editable = can_manage and version.status in EDITABLE_STATUSES
     return render(
         request,
         "plans/detail.html",
@@ -165,7 +175,9 @@ def plan_detail(request, plan_id):
             "periods": evaluation.periods,
             "courses": evaluation.courses,
             "windows": evaluation.windows,
-            "editable": can_manage and version.status in EDITABLE_STATUSES,
+            "editable": editable,
+            "problem_links": _problem_links(plan, evaluation.violations, editable=editable),
+            "past_windows": _past_windows(version, evaluation.windows),
             "can_submit": can_manage and version.status in EDITABLE_STATUSES,
             "can_publish": can_manage and version.status == PlanStatus.APPROVED,
             "can_amend": can_manage and version.status == PlanStatus.PUBLISHED and not has_open,
@@ -193,6 +205,15 @@ def plan_action(request, plan_id, action):
         plan_services.submit_plan(actor=request.user, version=version)
         messages.success(request, _("Submitted to the district for review."))
     elif action == "approve":
+        if request.POST.get("confirmed") != "yes":
+            # Approval freezes the version and lets the school publish and charge under it:
+            # the official confirms on a page that says so (the reviewer's rule first).
+            rules.require_plan_reviewer(request.scope, plan.district_id)
+            return render(
+                request,
+                "plans/confirm_approve.html",
+                {"plan": plan, "version": version, "comment": comment, "nav": "plans"},
+            )
         plan_services.approve_plan(actor=request.user, version=version, comment=comment)
         messages.success(request, _("Plan approved."))
     elif action == "return":
@@ -255,6 +276,32 @@ def _by_field(problems) -> dict:
 
 
 SECTION = {"period": "periods", "course": "courses", "window": "windows"}
+PART_OF_SECTION = {section: kind for kind, section in SECTION.items()}
+
+
+def _problem_links(plan: SchoolPlan, violations, *, editable: bool) -> list[tuple]:
+    """Each violation with where to fix it: the period's, course's or window's form (or its
+    place on the page when the version cannot be edited), the section otherwise."""
+    links = []
+    for v in violations:
+        kind = PART_OF_SECTION.get(v.section)
+        if kind and v.item_id and editable:
+            url = reverse("plan_part_edit", args=[plan.public_id, kind, v.item_id])
+        elif kind and v.item_id:
+            url = f"#{kind}-{v.item_id}"
+        else:
+            url = f"#{v.section}"
+        links.append((v, url))
+    return links
+
+
+def _past_windows(version: PlanVersion, windows) -> list:
+    """Registration windows of an editable version that have already closed: the plan would
+    be approved with no way to register."""
+    if version.status not in EDITABLE_STATUSES:
+        return []
+    now = timezone.now()
+    return [w for w in windows if w.closes_at <= now]
 
 
 @login_required
@@ -277,6 +324,8 @@ def plan_part_edit(request, plan_id, kind, part_id=None):
         policy = current_policy(plan.semester)
         initial = {"min_size": policy.min_extended_course_size if policy else 15}
     form = PART_FORMS[kind](request.POST or None, initial=initial, **kwargs)
+    if kind == "course":
+        _show_fee_cap(form, plan, grades)
     if request.method == "POST" and form.is_valid():
         try:
             plan_services.save_plan_part(
@@ -303,6 +352,24 @@ def plan_part_edit(request, plan_id, kind, part_id=None):
             "warnings": _by_field(problems),
         },
     )
+
+
+def _show_fee_cap(form, plan: SchoolPlan, grades) -> None:
+    """The district's cap per lesson for extended courses, next to the fee field (the
+    strictest of the school's grades, as the check applies it)."""
+    policy = current_policy(plan.semester)
+    if policy is None:
+        return
+    caps = [
+        rules_for(policy, plan.school, grade, ServiceClass.EXTENDED).extended_cap_per_lesson
+        for grade in (grades or [1])
+    ]
+    caps = [c for c in caps if c is not None]
+    field = form.fields["fee_per_lesson"]
+    if caps:
+        field.help_text = _("District cap: %(cap)s yuan per lesson.") % {"cap": min(caps)}
+    else:
+        field.help_text = _("The district sets no cap per lesson.")
 
 
 @require_POST
