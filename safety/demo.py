@@ -4,6 +4,8 @@ teaches — the alert the roll shows."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db.models import Q
 from django.utils import timezone
 
@@ -12,7 +14,7 @@ from aftercare.models import User
 from enrollment.models import Guardianship
 from scheduling.models import Assignment, DutyRole, GroupMember
 
-from .models import ConsentDecision, ConsentNotice, ConsentPurpose, SafetyProfile
+from .models import ConsentDecision, ConsentNotice, ConsentPurpose, Incident, SafetyProfile
 
 NOTICE = {
     "purposes": "组织课后服务（点名、接送、收费）；在孩子所在托管组的教师处保存过敏和健康提示；"
@@ -103,3 +105,21 @@ def safety_step(demo) -> None:
             },
         )
         demo.summary.append(f"safety: allergy alert for {g.student.name}")
+    alert = SafetyProfile.objects.filter(district=district, has_alert=True).first()
+    if (
+        care is not None
+        and alert is not None
+        and not Incident.objects.filter(district=district).exists()
+    ):
+        Incident.objects.create(
+            district=district,
+            school_id=alert.school_id,
+            student_id=alert.student_id,
+            kind="injury",
+            occurred_at=now - timedelta(days=1),
+            place="操场",
+            description="跑步时摔倒，膝盖擦伤。",
+            action_taken="消毒包扎，已电话告知家长。",
+            recorded_by=care,
+            recorded_at=now - timedelta(days=1),
+        )

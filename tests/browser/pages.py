@@ -245,6 +245,19 @@ def resolve(page: Page, world: DemoWorld) -> str | None:
     return f"{url}?{page.query}" if page.query else url
 
 
+def _alert_child(w):
+    from safety.models import SafetyProfile
+
+    profile = SafetyProfile.objects.filter(has_alert=True).order_by("pk").first()
+    return [profile.student] if profile else []
+
+
+def _demo_incident(w):
+    from safety.models import Incident
+
+    return [Incident.objects.order_by("pk").first()]
+
+
 def _school(w):
     return [w.school]
 
@@ -268,6 +281,7 @@ _PUBLIC = [
 
 _OFFICIAL = [
     Page("official", "district_home"),
+    Page("official", "safety_district"),
     Page("official", "audit_log"),
     Page("official", "semester_list"),
     Page("official", "semester_detail", _semester),
@@ -348,7 +362,7 @@ def _school_pages(role: str) -> list[Page]:
     ]
 
 
-_PRINCIPAL = _school_pages("principal")
+_PRINCIPAL = [*_school_pages("principal"), Page("principal", "safety_school", _school)]
 
 _PRINCIPAL_DRAFT = [
     Page("principal_draft", "school_landing"),
@@ -402,6 +416,9 @@ _CARE = [
     Page("care", "attendance_roll", lambda w: [w.session], needs="session"),
     Page("care", "scheduling_teacher_timetable"),
     Page("care", "inbox"),
+    Page("care", "safety_child", _alert_child),
+    Page("care", "safety_incident_new", _alert_child),
+    Page("care", "safety_incident", _demo_incident),
 ]
 
 _PARENT = [
@@ -426,6 +443,11 @@ _PARENT = [
     Page("parent", "billing_exemption_new"),
     Page("parent", "inbox"),
     Page("parent", "account_security"),
+    Page("parent", "safety_family"),
+    Page("parent", "safety_child", lambda w: [w.child]),
+    Page("parent", "safety_consent", lambda w: [w.child]),
+    Page("parent", "safety_deletion_request", lambda w: [w.child]),
+    Page("parent", "safety_incident", _demo_incident),
 ]
 
 _TEACHER_PARENT = [
@@ -532,6 +554,10 @@ NOT_PAGES = {
     "scheduling_room_edit",  # POST only: the rooms page edits in place
     "application_apply",  # POST only: the applications page holds the form
     "public_lottery",  # a drawn lottery's page; the demo's lottery is not drawn yet
+    "safety_export",  # a zip download
+    "safety_incident_action",
+    "safety_photo",
+    "safety_deletion_decide",
 }
 
 
@@ -539,18 +565,6 @@ NOT_PAGES = {
 # into PAGES (with the role that reads it) or NOT_PAGES. Kept apart so the list stays honest.
 UNSWEPT = {
     "favicon",
-    "safety_family",
-    "safety_child",
-    "safety_consent",
-    "safety_incident_new",
-    "safety_export",
-    "safety_deletion_request",
-    "safety_incident",
-    "safety_incident_action",
-    "safety_photo",
-    "safety_deletion_decide",
-    "safety_school",
-    "safety_district",
     "billing_payouts",
     "billing_payout_start",
     "billing_payout_run",
