@@ -38,6 +38,7 @@ ROLES: dict[str, str | None] = {
     "care": "sy-care",
     "parent": PARENT_WITH_TWO_CHILDREN,
     "teacher_parent": "sy-t21",
+    "committee": "sy-committee",
 }
 
 # The page each role lands on after logging in (its to-do list), screenshot by the sweep.
@@ -53,6 +54,7 @@ HOME: dict[str, str] = {
     "care": "teacher_home",
     "parent": "family_home",
     "teacher_parent": "teacher_home",
+    "committee": "billing_committee_home",
 }
 
 
@@ -69,7 +71,8 @@ class DemoWorld:
     def semester(self):
         from aftercare.models import Semester
 
-        return Semester.objects.filter(district=self.district).order_by("start_date").first()
+        # The current one: the demo also has last spring's (ended) semester for the disclosure.
+        return Semester.objects.filter(district=self.district).order_by("-start_date").first()
 
     def school_by_code(self, code):
         from aftercare.models import School
@@ -217,6 +220,24 @@ class DemoWorld:
         return ScoreSheet.objects.filter(district=self.district).order_by("pk").first()
 
     @cached_property
+    def payout_run(self):
+        from billing.models import PayoutRun
+
+        return PayoutRun.objects.filter(school=self.school).order_by("-pk").first()
+
+    @cached_property
+    def disclosure(self):
+        from billing.models import Disclosure
+
+        return Disclosure.objects.filter(school=self.school).order_by("pk").first()
+
+    @cached_property
+    def disclosure_version(self):
+        from billing.models import DisclosureVersion
+
+        return DisclosureVersion.objects.filter(school=self.school).order_by("pk").first()
+
+    @cached_property
     def assessment(self):
         from reporting.models import SchoolAssessment
 
@@ -277,10 +298,13 @@ _PUBLIC = [
     Page("public", "public_district", lambda w: [DISTRICT_CODE]),
     Page("public", "public_plan", _plan),
     Page("public", "public_participants", _plan),
+    Page("public", "billing_public_disclosure", lambda w: [w.disclosure], needs="disclosure"),
 ]
 
 _OFFICIAL = [
     Page("official", "district_home"),
+    Page("official", "billing_district_disclosures"),
+    Page("official", "billing_district_subsidies"),
     Page("official", "safety_district"),
     Page("official", "audit_log"),
     Page("official", "semester_list"),
@@ -362,7 +386,30 @@ def _school_pages(role: str) -> list[Page]:
     ]
 
 
-_PRINCIPAL = [*_school_pages("principal"), Page("principal", "safety_school", _school)]
+_PRINCIPAL = [
+    *_school_pages("principal"),
+    Page("principal", "safety_school", _school),
+    Page("principal", "billing_payouts", _school),
+    Page("principal", "billing_payout_run", lambda w: [w.payout_run], needs="payout_run"),
+    Page("principal", "billing_expenses", _school),
+    Page("principal", "billing_disclosures", _school),
+    Page(
+        "principal",
+        "billing_disclosure_version",
+        lambda w: [w.disclosure_version],
+        needs="disclosure_version",
+    ),
+]
+
+_COMMITTEE = [
+    Page("committee", "billing_committee_home"),
+    Page(
+        "committee",
+        "billing_disclosure_version",
+        lambda w: [w.disclosure_version],
+        needs="disclosure_version",
+    ),
+]
 
 _PRINCIPAL_DRAFT = [
     Page("principal_draft", "school_landing"),
@@ -412,6 +459,7 @@ _TEACHER = [
 
 _CARE = [
     Page("care", "teacher_home"),
+    Page("care", "billing_my_statements"),
     Page("care", "attendance_today"),
     Page("care", "attendance_roll", lambda w: [w.session], needs="session"),
     Page("care", "scheduling_teacher_timetable"),
@@ -468,11 +516,25 @@ PAGES: list[Page] = [
     *_CARE,
     *_PARENT,
     *_TEACHER_PARENT,
+    *_COMMITTEE,
 ]
 
 # GET routes that are not pages a user reads: downloads, exports, POST-only actions, the
 # health check, payment callbacks. The route guard accepts them without a sweep entry.
 NOT_PAGES = {
+    # Payouts and the disclosure: POST actions and downloads.
+    "billing_payout_start",
+    "billing_payout_approve",
+    "billing_payout_adjust",
+    "billing_payout_xlsx",
+    "billing_statement_pdf",
+    "billing_disclosure_draft",
+    "billing_disclosure_reviewer",
+    "billing_disclosure_confirm",
+    "billing_disclosure_publish",
+    "billing_disclosure_refresh",
+    "billing_disclosure_amend",
+    "billing_public_disclosure_pdf",
     "logout",
     "logout_everywhere",
     "token_revoke",
