@@ -26,6 +26,7 @@ from aftercare.forms import CalendarExceptionForm, LoginForm, SemesterForm
 from aftercare.models import (
     TEACHER_ROLES,
     CalendarException,
+    District,
     Notification,
     Role,
     School,
@@ -97,10 +98,14 @@ class LoginView(auth_views.LoginView):
         return context
 
 
-@login_required
 @domain_errors
 def home(request):
-    return redirect(landing_url(request.scope))
+    """``/``: a signed-in user goes to their role's home; anyone else sees what the platform
+    is, the districts' public pages (plans, fees, participant lists) and how to log in."""
+    if request.user.is_authenticated:
+        return redirect(landing_url(request.scope))
+    districts = District.objects.order_by("name")
+    return render(request, "landing.html", {"districts": districts, "demo": settings.DEMO_MODE})
 
 
 @login_required

@@ -97,3 +97,24 @@ PLURAL.update(
         ],
     }
 )
+# the public landing page and the demo logins
+T.update(
+    {
+        "The district's platform for after-school services (课后服务): each school publishes its plan and fees approved by the education bureau; parents apply and register for courses on their phone; teachers review applications and take the roll; the bureau oversees every school.": "区课后服务管理平台：各校公示经教育局审批的课后服务方案和收费标准；家长用手机申请、报名拓展课程；老师审核申请、每日点名；教育局监管每一所学校。",
+        "New parent? Sign up with your mobile number": "新家长？用手机号注册",
+        "Public information": "公开信息",
+        "Without logging in: each school's published plan, its fees and complaint hotline, and the list of participants (names masked).": "无需登录即可查看：各校已公示的课后服务方案、收费标准与投诉电话，以及参加学生名单（姓名脱敏）。",
+        "Schools and plans": "学校与方案",
+        "Who does what": "谁在这里做什么",
+        "Parents": "家长",
+        "bind a child, apply, sign the agreement, register for courses, pay, ask for leave": "绑定孩子、申请、签协议、报名课程、缴费、请假",
+        "Homeroom teachers": "班主任",
+        "review their class's applications, take the roll, hand children over": "审核本班申请、点名、交接学生",
+        "Schools": "学校",
+        "write the plan (一校一案), approve applications, group students and staff, bill the semester": "制定一校一案、核准申请、编班排班、学期收费",
+        "Education bureau": "教育局",
+        "sets the policy, approves plans, watches the dashboard and its alerts": "制定政策、审批方案、查看监管看板与预警",
+        "Demo mode: the login page lists accounts to try each role.": "演示模式：登录页列出了各角色的试用账号。",
+        "Tap a login to fill the form.": "点按账号即可填入登录表单。",
+    }
+)
