@@ -143,6 +143,11 @@ def demo_logins() -> list[dict]:
             "login": f"{first.short}-t21",
             "who": "班主任，孩子也在本校",
         },
+        {
+            "role": Role.PARENT_COMMITTEE.label,
+            "login": f"{first.short}-committee",
+            "who": f"刘家委（{first.name}，审核收支公示）",
+        },
     ]
     return rows
 

@@ -146,16 +146,7 @@ def _demo_payout_run(demo, school, principal) -> None:
 
 def _demo_disclosure(demo, school, principal) -> None:
     district = school.district
-    spring_end = date(demo.semester.start_date.year, 7, 10)
-    spring, _created = Semester.objects.get_or_create(
-        district=district,
-        name=f"{spring_end.year - 1}学年第二学期",
-        defaults={"start_date": date(spring_end.year, 2, 24), "end_date": spring_end},
-    )
-    if spring.end_date >= timezone.localdate() or spring.start_date >= demo.semester.start_date:
-        return
-    if Disclosure.objects.filter(school=school, semester=spring).exists():
-        return
+    # The reviewer exists whatever the calendar (the login page lists the demo's logins).
     reviewer, _created = User.objects.get_or_create(
         username=COMMITTEE_LOGIN,
         defaults={"full_name": "刘家委", "password": demo.password_hash},
@@ -163,6 +154,19 @@ def _demo_disclosure(demo, school, principal) -> None:
     Membership.objects.get_or_create(
         user=reviewer, district=district, school=school, role=Role.PARENT_COMMITTEE
     )
+    # The spring semester before the demo's (autumn) one: created only when it has ended and
+    # lies before the demo's semester (never overlapping it).
+    spring_start = date(demo.semester.start_date.year, 2, 24)
+    spring_end = date(demo.semester.start_date.year, 7, 10)
+    if spring_end >= timezone.localdate() or spring_end >= demo.semester.start_date:
+        return
+    spring, _created = Semester.objects.get_or_create(
+        district=district,
+        name=f"{spring_end.year - 1}学年第二学期",
+        defaults={"start_date": spring_start, "end_date": spring_end},
+    )
+    if Disclosure.objects.filter(school=school, semester=spring).exists():
+        return
     c = Category
     spring_ledger = [
         ("fees", JournalKind.CHARGE, [(c.RECEIVABLE, 18_600_000), (c.FEE_INCOME, -18_600_000)]),
