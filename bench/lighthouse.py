@@ -233,11 +233,6 @@ def resolve_paths(url: str) -> list[tuple[str, str, str]]:
     from tests.browser import pages
 
     world = pages.DemoWorld()
-    # The demo's current semester (the one with the plans): billing's demo adds last spring's.
-    from aftercare.models import Semester
-
-    current = Semester.objects.filter(district=world.district, plans__isnull=False).distinct()
-    world.__dict__["semester"] = current.order_by("-start_date").first() or world.semester
     known = {(p.role, p.name, p.query): p for p in pages.PAGES}
     out = []
     for role, name, query in PAGES:
