@@ -156,3 +156,65 @@ def test_roll_shows_the_alert_icon_to_the_group_teacher(sw, client, login):
     page = client.get(reverse("attendance_roll", args=[sw.today.public_id]))
     assert page.status_code == 200
     assert page.content.decode().count('data-testid="safety-alert"') == 1
+
+
+def test_roll_alerts_cost_the_same_queries_for_one_or_three_children(sw, client, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from enrollment.models import Guardianship
+
+    def count():
+        login(sw.user("care"))
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get(reverse("attendance_roll", args=[sw.today.public_id]))
+        return len(ctx), page.content.decode().count('data-testid="safety-alert"')
+
+    consent(sw.parent, sw.child)
+    _save(sw)
+    one = count()
+    for child in [c for c in sw.children if c.pk != sw.child.pk][:2]:
+        parent = Guardianship.objects.filter(student=child).first().user
+        consent(parent, child)
+        save_profile(
+            actor=parent,
+            student=child,
+            contacts=[
+                {"name": "甲", "relation": "母亲", "mobile": "13900000021"},
+                {"name": "乙", "relation": "父亲", "mobile": "13900000022"},
+            ],
+            conditions="哮喘",
+            what_to_do="吸入器在书包",
+        )
+    three = count()
+    assert one[1] == 1 and three[1] == 3
+    assert one[0] == three[0]
+
+
+def test_api_profile_and_consent_for_the_family(sw):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(sw.parent)
+    consent_url = reverse("api-safety-consent", args=[sw.child.public_id])
+    assert api.get(consent_url).json() == {
+        "notice_version": 1,
+        "purposes": {"service": False, "medical": False, "photos": False},
+    }
+    stale = api.post(
+        consent_url, {"notice_version": 0, "purposes": {"medical": True}}, format="json"
+    )
+    assert stale.status_code == 409
+    ok = api.post(consent_url, {"notice_version": 1, "purposes": {"medical": True}}, format="json")
+    assert ok.status_code == 200 and ok.json()["purposes"]["medical"] is True
+    url = reverse("api-safety-profile", args=[sw.child.public_id])
+    bad = api.put(url, {"contacts": CONTACTS[:1]}, format="json")
+    assert bad.status_code == 400 and "contacts" in bad.json()["error"]["fields"]
+    saved = api.put(
+        url, {"contacts": CONTACTS, "allergies": "芒果", "what_to_do": "联系家长"}, format="json"
+    )
+    assert saved.status_code == 200 and saved.json()["has_alert"] is True
+    api.force_authenticate(sw.user("care"))
+    assert api.put(url, {"contacts": CONTACTS}, format="json").status_code == 403
+    api.force_authenticate(sw.world.users["official_a"])
+    assert api.get(url).status_code == 403
