@@ -8,11 +8,23 @@ class PlansConfig(AppConfig):
 
     def ready(self):
         from aftercare import registry
+        from aftercare.actions import register_payload_labels
         from aftercare.audit import register_actions
         from plans.demo import seed_plans
+        from plans.models import DistrictPolicy, PlanVersion
         from plans.views import home
 
         registry.register_nav(10, home.nav)
+        # The audit log names policy and plan fields as the forms do (policy.changed, plan.edited).
+        register_payload_labels(
+            {
+                f.name: f.verbose_name
+                for model in (DistrictPolicy, PlanVersion)
+                for f in model._meta.fields
+                if f.verbose_name != f.name.replace("_", " ")
+            },
+            replace=False,
+        )
         registry.register_home_section("school", 1, home.school_plan_link)
         registry.register_home_section("district", 0, home.district_reviews)
         registry.register_demo_step(20, seed_plans)

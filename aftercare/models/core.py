@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from aftercare.actions import action_label
+from aftercare.actions import action_label, readable_payload
 from aftercare.roles import DISTRICT_ROLES, MANAGER_ROLES, SCHOOL_ROLES, TEACHER_ROLES, Role
 from aftercare.tenancy import TenantQuerySet, TenantRule
 
@@ -398,6 +398,11 @@ class AuditEvent(models.Model):
     @property
     def action_label(self):
         return action_label(self.action)
+
+    @property
+    def payload_items(self) -> list[tuple[str, str]]:
+        """The payload as readable (label, value) pairs for the audit pages."""
+        return readable_payload(self.payload)
 
     class Immutable(Exception):
         pass

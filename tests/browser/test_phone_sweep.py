@@ -58,7 +58,7 @@ ALLOWED_ASCII = {
 # sy-t11, ids, the demo district's codes.
 DATA = re.compile(
     r"\b(?:[a-z]{2}-[a-z0-9-]+|[0-9a-f]{8}-[0-9a-f-]{27,}|[0-9a-f]{32}|official|inspector|"
-    r"kehou2026|qingshan|shiyan|hongqi|xishan)\b"
+    r"kehou2026|qingshan|shiyan|hongqi|xishan|[A-Z]{2}\d{6}\w*)\b|(?<![\w])/[\w/.-]+"
 )
 WORD = re.compile(r"[A-Za-z][A-Za-z_]{2,}(?:[ _][A-Za-z]{2,})*")
 ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d+")
