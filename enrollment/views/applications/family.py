@@ -180,7 +180,12 @@ def _agreement_page(request, app, *, sign_form=None, insurance_form=None, status
             "sign_form": sign_form
             or SignForm(initial={"version": latest.version if latest else 0}),
             "insurance_form": insurance_form
-            or InsuranceForm(initial={"policy_number": app.insurance_note}),
+            or InsuranceForm(
+                initial={
+                    "confirm": app.insurance_confirmed_at is not None,
+                    "policy_number": app.insurance_note,
+                }
+            ),
             "nav": "family-applications" if is_guardian else "",
         },
         status=status,
