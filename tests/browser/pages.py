@@ -484,6 +484,7 @@ _PARENT = [
     Page("parent", "complaint_detail", lambda w: [w.complaint], needs="complaint"),
     Page(
         "parent",
+        "evaluation_answer",
         lambda w: [w.evaluation, w.child],
         needs="evaluation",
     ),
