@@ -8,6 +8,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,7 +21,7 @@ from reporting.compliance import RULES
 from reporting.models import Alert, CriterionScore, ParticipationClass, SchoolDay
 from reporting.selectors import assessment as selectors
 from reporting.services import assessment as services
-from tests.factories import UserFactory, member
+from tests.factories import SchoolFactory, UserFactory, member
 from tests.reporting.assessment_routes import foreign_assessment_routes
 from tests.reporting.compliance_world import build_compliance
 from tests.test_tenancy_intra import SCHOOL_USERS, _assert_404, _request, neighbour_world
@@ -349,3 +351,21 @@ def test_another_districts_and_schools_assessment_is_404(world, user_key):
     if user_key in SCHOOL_USERS:
         for name, (method, url) in foreign_assessment_routes(neighbour_world(world)).items():
             _assert_404(_request(user, method, url), name, user_key)
+
+
+def test_the_sheet_page_does_not_grow_with_schools(c, world, inspector, client, login):
+    official = world.users["official_a"]
+    sheet = services.create_score_sheet(actor=official, district=c.district, year=_year(c))
+    login(inspector)
+    url = reverse("assessment_sheet", args=[sheet.public_id])
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    two = count()
+    SchoolFactory(district=c.district, code="s-a9")
+    services.compute_score_sheet(actor=official, sheet=sheet)
+    assert sheet.schools.count() == 3
+    assert count() == two
