@@ -369,3 +369,38 @@ def test_the_sheet_page_does_not_grow_with_schools(c, world, inspector, client, 
     services.compute_score_sheet(actor=official, sheet=sheet)
     assert sheet.schools.count() == 3
     assert count() == two
+
+
+def test_the_assessment_api(c, world, inspector, api):
+    official = world.users["official_a"]
+    created = api(official).post(
+        reverse("api-assessments"), {"year": _year(c), "title": "年度评估"}, format="json"
+    )
+    assert created.status_code == 201, created.json()
+    sheet = created.json()
+    assert {row["school_name"] for row in sheet["schools"]} == {
+        c.school.name,
+        world.schools["a2"].name,
+    }
+    a1 = next(row["id"] for row in sheet["schools"] if row["school_name"] == c.school.name)
+    # the principal sees nothing before publication; the inspector reads the evidence
+    principal = world.users["principal_a1"]
+    url = reverse("api-assessment-school", args=[a1])
+    assert api(principal).get(url).status_code == 404
+    detail = api(inspector).get(url).json()
+    complaints_row = next(r for r in detail["criteria"] if r["criterion"] == "complaints")
+    assert complaints_row["computed"] == "100.0" and "columns" in complaints_row["evidence"]
+    score_url = reverse("api-assessment-score", args=[a1])
+    bad = api(inspector).post(score_url, {"criterion": "inspection", "score": 120}, format="json")
+    assert bad.status_code == 400 and set(bad.json()["error"]["fields"]) == {"score", "note"}
+    computed = api(inspector).post(
+        score_url, {"criterion": "complaints", "score": 50, "note": "x"}, format="json"
+    )
+    assert computed.status_code == 409
+    ok = api(inspector).post(
+        score_url, {"criterion": "inspection", "score": 90, "note": "督导"}, format="json"
+    )
+    assert ok.status_code == 200
+    publish = reverse("api-assessment-publish", args=[sheet["id"]])
+    assert api(inspector).post(publish).status_code == 403
+    assert api(official).post(publish).status_code == 409  # scores still missing
