@@ -76,5 +76,16 @@ def exception_handler(exc, context):
 
 
 class Pagination(pagination.PageNumberPagination):
+    """Pages of 50 (``page_size`` up to 500). A ``page_size`` that is not a positive whole
+    number is a 400, not silently the default (issue 14: no bad parameter is ignored)."""
+
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is not None and not (raw.isascii() and raw.isdigit() and int(raw) > 0):
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [_("Give a whole number of at least 1.")]}
+            )
+        return super().get_page_size(request)

@@ -12,6 +12,7 @@ class AftercareConfig(AppConfig):
         from aftercare import (
             checks,  # noqa: F401 - registers the system checks
             registry,
+            schema,  # noqa: F401 - registers the OpenAPI field extensions
         )
         from aftercare.context_processors import kernel_nav
 

@@ -234,7 +234,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # django-filter's, refusing a bad boolean instead of ignoring it (aftercare/filters.py).
+    "DEFAULT_FILTER_BACKENDS": ["aftercare.filters.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "aftercare.api_conf.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -263,6 +264,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation's error answers documented (aftercare/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "aftercare.schema.document_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "SeatStatusEnum": "enrollment.models.registration.SeatStatus",
         "PriorityGroupEnum": "enrollment.models.registration.PriorityGroup",

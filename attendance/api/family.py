@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from aftercare.errors import InvalidInput
 from aftercare.tenancy import get_visible_or_404, scope_for
 from enrollment.models import Guardianship, Student
 
 from ..access import is_school_staff
-from ..models import LeaveReason, LeaveRequest, PickupPerson, PickupRelation
+from ..models import LeaveReason, LeaveRequest, LeaveStatus, PickupPerson, PickupRelation
 from ..selectors.history import child_history
 from ..services import leave as leave_services
 from ..services import pickup as pickup_services
@@ -58,11 +60,14 @@ class LeaveListView(APIView):
     400)."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("status", str, required=False)],
+        parameters=[OpenApiParameter("status", str, required=False, enum=LeaveStatus.values)],
         responses={200: LeaveSerializer(many=True)},
     )
     def get(self, request):
         scope = scope_for(request)
+        status = request.query_params.get("status") or ""
+        if status and status not in LeaveStatus.values:  # a 400, never silently ignored
+            raise InvalidInput(fields={"status": [_("Choose a valid status.")]})
         qs = (
             LeaveRequest.objects.visible_to(scope)
             .filter(
@@ -74,8 +79,8 @@ class LeaveListView(APIView):
             .distinct()
             .order_by("-start_date", "-requested_at")
         )
-        if request.query_params.get("status"):
-            qs = qs.filter(status=request.query_params["status"])
+        if status:
+            qs = qs.filter(status=status)
         return Response(LeaveSerializer(qs[:500], many=True).data)
 
     @extend_schema(request=LeaveIn, responses={201: LeaveSerializer, **ERRORS})

@@ -32,7 +32,7 @@ from enrollment.models import Student
 from scheduling.models import Session, StaffMember
 
 from .. import rules
-from ..models import Complaint, ComplaintCategory, ComplaintOutcome, Side
+from ..models import Complaint, ComplaintCategory, ComplaintOutcome, ComplaintStatus, Side
 from ..selectors import complaints as selectors
 from ..services import complaints as services
 from ..views.complaints import attachment_response
@@ -58,6 +58,16 @@ def _uuid(data, name: str, *, required: bool = False) -> uuid.UUID | None:
         return uuid.UUID(str(raw))
     except ValueError as exc:
         raise InvalidInput(fields={name: [_("Must be a valid UUID.")]}) from exc
+
+
+def _refuse_unknown(params) -> None:
+    """The list's filters: a value that is not one of theirs is a 400, never ignored."""
+    status, category = params.get("status") or "", params.get("category") or ""
+    if status and status not in {"open", "overdue", *ComplaintStatus.values}:
+        raise InvalidInput(fields={"status": [_("Choose a valid status.")]})
+    if category and category not in ComplaintCategory.values:
+        raise InvalidInput(fields={"category": [_("Choose a valid category.")]})
+    _uuid(params, "school")
 
 
 def _date(data, name: str, *, month: bool = False) -> date | None:
@@ -256,8 +266,10 @@ class ComplaintsView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("status", str, required=False),
-            OpenApiParameter("category", str, required=False),
+            OpenApiParameter(
+                "status", str, required=False, enum=["open", "overdue", *ComplaintStatus.values]
+            ),
+            OpenApiParameter("category", str, required=False, enum=ComplaintCategory.values),
             OpenApiParameter("school", OpenApiTypes.UUID, required=False),
         ],
         responses={200: ComplaintOut(many=True)},
@@ -265,14 +277,12 @@ class ComplaintsView(APIView):
     def get(self, request):
         scope = scope_for(request)
         now = timezone.now()
+        _refuse_unknown(request.query_params)
         qs = selectors.filter_list(
             selectors.complaints_for(scope=scope), request.query_params, now=now
         )
         if school := request.query_params.get("school"):
-            try:
-                qs = qs.filter(school__public_id=uuid.UUID(school))
-            except ValueError:
-                qs = qs.none()
+            qs = qs.filter(school__public_id=uuid.UUID(school))  # checked above
         out = []
         for complaint in qs[:500]:
             side = rules.side_of(scope, complaint)
