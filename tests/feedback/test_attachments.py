@@ -87,7 +87,7 @@ def test_too_many_files(daily, _media):
 
 
 def test_files_written_before_a_failure_are_removed(daily, _media, monkeypatch):
-    from feedback.services import complaints as module
+    from feedback.services.complaints import common as module
 
     def boom(*args, **kwargs):
         raise RuntimeError("the database went away")
