@@ -20,7 +20,7 @@ from enrollment.models import (
     Student,
 )
 from enrollment.services.registration import capacities_for, with_positions
-from plans.checks import current_policy
+from plans.checks import current_policy, evaluate, school_grades
 from plans.models import (
     Course,
     PlanStatus,
@@ -75,6 +75,8 @@ class CourseRow:
     grade_ok: bool = True
     can_register: bool = False
     can_leave: bool = False
+    sessions: int | None = None  # this semester's sessions and fee, from the plan calendar
+    semester_fee: object = None
 
 
 @dataclass
@@ -89,6 +91,8 @@ class Board:
     rows: list[CourseRow] = field(default_factory=list)
     taken: int = 0
     lottery: bool = False  # a lottery round: each course has a public commitment and result
+    next_window: RegistrationWindow | None = None
+    other_grades: int = 0  # courses not open to the child's grade, left off the page
 
 
 def course_board(*, student: Student, now: datetime) -> Board:
@@ -109,6 +113,9 @@ def course_board(*, student: Student, now: datetime) -> Board:
         )
     )
     board.open_window = next((w for w in board.windows if w.opens_at <= now < w.closes_at), None)
+    board.next_window = min(
+        (w for w in board.windows if w.opens_at > now), key=lambda w: w.opens_at, default=None
+    )
     board.lottery = any(w.mode == RegistrationMode.LOTTERY for w in board.windows)
     courses = list(board.version.courses.order_by("name"))
     caps = capacities_for(board.version.pk, courses)
@@ -118,9 +125,15 @@ def course_board(*, student: Student, now: datetime) -> Board:
         if reg.status in LIVE_SEATS or reg.course_id not in regs:
             regs[reg.course_id] = reg
     grade = student.school_class.grade
+    evaluation = evaluate(board.version, board.policy, school_grades(student.school))
+    figures = {f.course.pk: f for f in evaluation.figures.courses}
     for course in courses:
         cap = caps[course.pk]
         reg = regs.get(course.pk)
+        if grade not in course.grades and reg is None:
+            board.other_grades += 1  # only the courses this child may take are shown
+            continue
+        figure = figures.get(course.pk)
         board.rows.append(
             CourseRow(
                 course=course,
@@ -129,6 +142,8 @@ def course_board(*, student: Student, now: datetime) -> Board:
                 registration=reg,
                 position=reg.position if reg else None,
                 grade_ok=grade in course.grades,
+                sessions=figure.sessions if figure else None,
+                semester_fee=figure.fee if figure else None,
             )
         )
     board.taken = sum(1 for r in regs.values() if r.status in LIVE_SEATS)

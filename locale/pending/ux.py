@@ -180,3 +180,14 @@ T.update(
         "no": "否",
     }
 )
+# the parent's course page
+T.update(
+    {
+        "Registration is not open now; the next round opens %(when)s.": "当前不在报名时间内；下一轮报名 %(when)s 开始。",
+    }
+)
+PLURAL.update(
+    {
+        "%(n)s course for other grades is not shown.": ["另有 %(n)s 门课程面向其他年级，未列出。"],
+    }
+)
