@@ -37,10 +37,11 @@ ALL = "all"
 # The page opens on what waits for the teacher; "all" is the last tab.
 STATUS_TABS = [
     (ApplicationStatus.APPLIED, gettext_lazy("To review")),
-    (ApplicationStatus.CLASS_APPROVED, gettext_lazy("Approved by the class")),
-    (ApplicationStatus.FLAGGED, gettext_lazy("Flagged")),
-    (ApplicationStatus.REJECTED, gettext_lazy("Rejected")),
-    (ApplicationStatus.APPROVED, gettext_lazy("Approved by the school")),
+    # The other tabs carry the status's own name, as on every other page.
+    (ApplicationStatus.CLASS_APPROVED, ApplicationStatus.CLASS_APPROVED.label),
+    (ApplicationStatus.FLAGGED, ApplicationStatus.FLAGGED.label),
+    (ApplicationStatus.REJECTED, ApplicationStatus.REJECTED.label),
+    (ApplicationStatus.APPROVED, ApplicationStatus.APPROVED.label),
     (ApplicationStatus.WITHDRAWN, ApplicationStatus.WITHDRAWN.label),
     (ALL, gettext_lazy("All")),
 ]
