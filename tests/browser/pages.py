@@ -542,6 +542,7 @@ NOT_PAGES = {
     "dev_sms",  # development only (DEBUG and the development SMS backend): 404 otherwise
     "set_language",
     "health",
+    "favicon",  # /favicon.ico, the icon file (aftercare.views.assets)
     "inbox_mark_read",
     "no_role",
     "password_change_done",
