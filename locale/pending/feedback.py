@@ -2,6 +2,7 @@
 # none of which were translated yet), the overdue-complaint alert and the annual
 # assessment (reporting).
 T = {
+    'no class roll figures yet': '暂无在册学生数据',
     'Give a month as YYYY-MM.': '请按 YYYY-MM 格式填写月份。',
     'Give a whole number.': '请填写整数。',
     'No such session at this school.': '本校没有这节课后服务。',

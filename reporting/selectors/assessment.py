@@ -132,7 +132,7 @@ def coverage(district, semesters, school_ids) -> dict[int, Computed]:
         score = _pct(taking, enrolled)
         out[school_id] = Computed(
             score,
-            f"{taking} / {enrolled}" if enrolled else _("no roll yet"),
+            f"{taking} / {enrolled}" if enrolled else _("no class roll figures yet"),
             [_("Semester"), _("Children on the roll"), _("Taking part"), _("Coverage (%)")],
             [
                 [
