@@ -69,28 +69,42 @@ def staff_month(
         return out[staff_id]
 
     recorded: set[tuple[int, int]] = set()
-    for row in heads_between(school_id, start, end).filter(session__status=SessionStatus.SCHEDULED):
-        recorded.add((row.session_id, row.staff_id))
-        evidence = str(row.public_id)
-        if row.status == StaffStatus.PRESENT:
-            m = of(row.staff_id)
+    # Plain tuples, not model instances: a school-month is thousands of records (payouts).
+    rows = (
+        heads_between(school_id, start, end)
+        .filter(session__status=SessionStatus.SCHEDULED)
+        .values_list(
+            "session_id",
+            "staff_id",
+            "public_id",
+            "status",
+            "minutes_late",
+            "minutes_early",
+            "substitute_id",
+        )
+    )
+    for session_id, row_staff, public_id, status, late, early, substitute_id in rows:
+        recorded.add((session_id, row_staff))
+        evidence = str(public_id)
+        if status == StaffStatus.PRESENT:
+            m = of(row_staff)
             m.sessions_served += 1
             m.served.append(evidence)
-            if row.minutes_late > 0:
+            if late > 0:
                 m.late_arrivals += 1
                 m.late.append(evidence)
-            if row.minutes_early > 0:
+            if early > 0:
                 m.early_leaves += 1
                 m.early.append(evidence)
-        elif row.status == StaffStatus.MISSED:
-            m = of(row.staff_id)
+        elif status == StaffStatus.MISSED:
+            m = of(row_staff)
             m.missed_sessions += 1
             m.missed.append(evidence)
         else:
-            m = of(row.staff_id)
+            m = of(row_staff)
             m.substituted_sessions += 1
             m.substituted.append(evidence)
-            sub = of(row.substitute_id)
+            sub = of(substitute_id)
             sub.sessions_served += 1
             sub.served.append(evidence)
     for staff_id, public_id in Handover.objects.filter(

@@ -294,10 +294,13 @@ def gather(run: PayoutRun, values: payout_math.Rules) -> tuple[list, dict, int]:
     school, month = run.school, run.month
     start, end = month_range(month.year, month.month)
     months = staff_month(school=school.pk, year=month.year, month=month.month)
-    served_ids = [e for m in months.values() for e in m.served]
+    # The served records' sessions, by the month's range (an index scan), not by a list of
+    # thousands of ids; records staff_month did not count as served are simply not looked up.
     details = {
         str(pid): row
-        for pid, *row in StaffAttendance.objects.filter(public_id__in=served_ids).values_list(
+        for pid, *row in StaffAttendance.objects.filter(
+            school_id=school.pk, date__gte=start, date__lte=end
+        ).values_list(
             "public_id",
             "date",
             "session__lessons",
