@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -36,6 +37,8 @@ class SheetForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        today = timezone.localdate()  # the school year running now (from 1 August)
+        self.fields["year"].initial = today.year if today.month >= 8 else today.year - 1
         for code, label in Criterion.choices:
             self.fields[f"weight_{code}"] = forms.IntegerField(
                 label=label, min_value=0, max_value=100, initial=DEFAULT_WEIGHTS[code]
