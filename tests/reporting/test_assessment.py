@@ -18,7 +18,7 @@ from aftercare.models import Notification, Role
 from feedback.models import Complaint
 from feedback.selectors.evaluations import EvaluationScore
 from reporting.compliance import RULES
-from reporting.models import Alert, CriterionScore, ParticipationClass, SchoolDay
+from reporting.models import Alert, CriterionScore, ParticipationClass, SchoolDay, ScoreSheet
 from reporting.selectors import assessment as selectors
 from reporting.services import assessment as services
 from tests.factories import SchoolFactory, UserFactory, member
@@ -404,3 +404,20 @@ def test_the_assessment_api(c, world, inspector, api):
     publish = reverse("api-assessment-publish", args=[sheet["id"]])
     assert api(inspector).post(publish).status_code == 403
     assert api(official).post(publish).status_code == 409  # scores still missing
+
+
+def test_the_sheet_is_drafted_from_the_page(c, world, client, login):
+    login(world.users["official_a"])
+    url = reverse("assessment_list")
+    weights = {f"weight_{code}": 10 for code in ("coverage", "participation", "alerts")}
+    weights |= {f"weight_{code}": 20 for code in ("complaints", "evaluation", "disclosure")}
+    bad = client.post(url, {"year": _year(c), "weight_inspection": 20, **weights})
+    assert bad.status_code == 400  # 110 points
+    assert "110" in bad.content.decode()
+    assert not ScoreSheet.objects.exists()
+    ok = client.post(url, {"year": _year(c), "weight_inspection": 10, **weights})
+    assert ok.status_code == 302
+    sheet = ScoreSheet.objects.get()
+    assert sheet.weights["disclosure"] == 20 and sum(sheet.weights.values()) == 100
+    login(world.users["principal_a1"])
+    assert client.get(url).status_code == 403
