@@ -1,68 +1,27 @@
-"""The monthly teacher subsidy payout: a set-based Celery job per school and month, the
-principal's review (adjustments with a reason) and approval, which writes the ledger.
-
-Who is paid what: ``billing.payout_math`` (the rules and their order). Where the figures come
-from: staff attendance through ``attendance.selectors.staff.staff_month`` — the only source
-of sessions served (a session nobody recorded is listed on the run and never paid) — patrols
-(break-time safety duty) and clearings (the duty leader's day) of the month, labour
-agreements, verified complaints (``feedback``), safety incidents, and the approved months of
-the semester (for the semester-wide incident deduction).
-
-Concurrency and crash design
-----------------------------
-* Starting: ``start_payout_run`` checks the refusals (the month is not over, no rules, a
-  school value outside the district's bounds, a rate above the policy's cap) and inserts a
-  ``PayoutRun``; a partial unique index allows one live run per school and month, so two
-  clicks start one (the second gets ``Conflict``). Recomputing a run in review (attendance
-  was corrected) marks it superseded and starts the next one in the same transaction, with
-  the principal's adjustments carried over. An approved month is final (``Conflict``).
-* The job (task ``billing.run_payout``, dispatched on commit) computes the whole school-month
-  in ONE short transaction: it locks the run row (``FOR UPDATE``; the plan level of the
-  project's lock order, and no other lock is taken after it but the rows it inserts), reads
-  the month in a fixed number of grouped queries (staff_month's three, the served sessions'
-  details, patrols, clearings, staff, agreements, complaints, incidents, the semester's
-  approved months), computes in memory and writes every line and deduction with one INSERT
-  each (columns as arrays, ``unnest``). A school-month is the unit because its lines depend
-  on one another (the admin duty share is a share of everyone's spending; points divide one
-  pool). A worker killed mid-way rolls the month back whole; the redelivered message or the
-  sweeper (``resume_stalled_payouts``, beat every minute) starts it again: the result is that
-  of an undisturbed run. A district's monthly job (``start_monthly_runs``, beat) is one run
-  per school, resumable school by school.
-* Adjusting locks the run row, then the line (same order everywhere), checks the run is in
-  review and writes the adjustment and the new totals; the database refuses a paid count
-  above the served count (CHECK) and any change to an approved run (trigger, migration 0006).
-* Approving is one conditional UPDATE (``status = 'review'`` -> ``'approved'``): of two
-  concurrent approvals one changes the row and the other finds it approved and is refused
-  with who approved it, writing nothing. The same transaction posts the month's expense
-  journals (``payout:<run>:teacher`` / ``:external``; Dr the expense, Cr bank; idempotent by
-  key) and, on commit, the statements' PDFs are rendered by a task.
-"""
+"""Starting a payout run, the job that computes a school-month (set-based), and the calendar's
+monthly start and stalled-run sweep (see the package docstring for the design)."""
 
 from __future__ import annotations
 
 import json
-import logging
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from aftercare.audit import record_event
 from aftercare.calendar import school_days
-from aftercare.errors import Conflict, InvalidInput, NotAllowed
-from aftercare.models import School, Semester, User
-from aftercare.tenancy import Scope
+from aftercare.errors import Conflict
+from aftercare.models import School, User
 from attendance.models import Clearing, Patrol, StaffAttendance
 from attendance.selectors.staff import month_range, staff_month
 from billing import jobs, payout_math
 from billing.models import (
     Category,
     DeductionKind,
-    JournalKind,
     JournalLine,
     LabourAgreement,
     LedgerGroup,
@@ -77,77 +36,20 @@ from billing.models import (
     SchemeKind,
 )
 from billing.money import fmt, percent_of, share
-from billing.services import ledger, subsidies
+from billing.services import subsidies
+from billing.services.payouts.common import (
+    PayoutRefused,
+    _approved_message,
+    first_of,
+    logger,
+    month_label,
+    refusals,
+    require_manager,
+)
 from feedback.models import Complaint, ComplaintOutcome
 from feedback.selectors.complaints import verified_complaints_for
 from plans.selectors import current_policy
 from scheduling.models import Session, StaffKind, StaffMember
-
-logger = logging.getLogger("billing.payouts")
-
-LEDGER_CATEGORY = {
-    LedgerGroup.TEACHER: Category.EXP_TEACHER,
-    LedgerGroup.EXTERNAL: Category.EXP_EXTERNAL,
-}
-
-
-class PayoutRefused(Conflict):
-    code = "payout_refused"
-
-
-def require_manager(actor: User, school: School) -> None:
-    if not Scope(actor).manages(school):
-        raise NotAllowed(_("Only the school's principal or administrators can do this."))
-
-
-def first_of(value: date) -> date:
-    return value.replace(day=1)
-
-
-def month_label(month: date) -> str:
-    return date_format(month, "YEAR_MONTH_FORMAT")
-
-
-def semester_for_month(district_id: int, month: date) -> Semester | None:
-    """The district's semester that covers most of ``month``."""
-    start, end = month_range(month.year, month.month)
-    best, best_days = None, 0
-    for s in Semester.objects.filter(
-        district_id=district_id, start_date__lte=end, end_date__gte=start
-    ):
-        days = (min(end, s.end_date) - max(start, s.start_date)).days + 1
-        if days > best_days:
-            best, best_days = s, days
-    return best
-
-
-def refusals(*, school: School, month: date, today: date):
-    """Why a payout run of ``school`` for ``month`` is refused today (empty: it may run),
-    with the semester, the rules version, the effective values and what to record."""
-    month = first_of(month)
-    _start, last = month_range(month.year, month.month)
-    reasons: list[str] = []
-    semester = semester_for_month(school.district_id, month)
-    if semester is None:
-        return (
-            [_("No semester of the district covers %(month)s.") % {"month": month_label(month)}],
-            None,
-            None,
-            None,
-            {},
-        )
-    if today <= last:
-        reasons.append(
-            _(
-                "%(month)s is not over: its attendance may still change. Payouts for it run "
-                "from %(day)s."
-            )
-            % {"month": month_label(month), "day": date_format(last + timedelta(days=1), "Y-m-d")}
-        )
-    rules = subsidies.current_rules(semester)
-    values, applied, problems = subsidies.effective(school=school, semester=semester, rules=rules)
-    reasons += problems
-    return reasons, semester, rules, values, applied
 
 
 def start_payout_run(
@@ -226,21 +128,6 @@ def start_payout_run(
             code="payout_active",
         ) from err
     return run
-
-
-def _approved_message(run: PayoutRun) -> str:
-    return _(
-        "The payout of %(month)s was approved by %(who)s on %(when)s; an approved month is final."
-    ) % {
-        "month": month_label(run.month),
-        "who": run.approved_by or "",
-        "when": date_format(timezone.localtime(run.approved_at), "Y-m-d H:i")
-        if run.approved_at
-        else "",
-    }
-
-
-# --------------------------------------------------------------------------- the job
 
 
 def process_payout_run(*, run_id: int) -> PayoutRun:
@@ -614,334 +501,6 @@ def write_lines(run: PayoutRun, results, staff: dict, carried: dict) -> None:
     ]
     if adjustments:
         PayoutAdjustment.objects.bulk_create(adjustments)
-
-
-# --------------------------------------------------------------------------- review
-
-
-def _locked_for_review(line: PayoutLine) -> tuple[PayoutRun, PayoutLine]:
-    run = PayoutRun.objects.select_for_update().get(pk=line.run_id)
-    if run.status == PayoutStatus.APPROVED:
-        raise Conflict(_approved_message(run), code="payout_approved")
-    if run.status != PayoutStatus.REVIEW:
-        raise Conflict(
-            _("This payout run is %(status)s; only a run waiting for approval can be changed.")
-            % {"status": run.get_status_display()},
-            code="payout_not_in_review",
-        )
-    return run, PayoutLine.objects.select_for_update().get(pk=line.pk)
-
-
-def adjust_line(
-    *, actor: User, line: PayoutLine, reason: str, amount_fen: int = 0, units: int = 0
-) -> PayoutAdjustment:
-    """Change one line by ``amount_fen`` and/or ``units`` sessions (or 课时, the line's unit)
-    paid at its rate, with a reason; audited (``billing.payout_adjusted``). A unit not served
-    is never paid: more units than staff attendance shows are refused, and so are units the
-    policy's cap on paid 课时 left unpaid.
-
-    Errors: NotAllowed; InvalidInput (no reason, nothing to change, a total below zero, above
-    the monthly cap); PayoutRefused ``not_served`` (more than served) / ``over_cap``; Conflict
-    (the run is approved, or not in review)."""
-    require_manager(actor, line.run.school)
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(
-            fields={"reason": [_("Say why: the teacher reads it on the statement.")]}
-        )
-    if not amount_fen and not units:
-        raise InvalidInput(fields={"amount": [_("Enter an amount or a number of sessions.")]})
-    with transaction.atomic():
-        run, line = _locked_for_review(line)
-        if units and line.basis not in (PayBasis.SCHEME, PayBasis.AGREEMENT):
-            raise InvalidInput(
-                fields={
-                    "units": [_("%(name)s is not paid by the session.") % {"name": line.staff_name}]
-                }
-            )
-        unit_word = _("sessions") if line.rate_unit == RateUnit.SESSION else _("lessons (课时)")
-        served, paid = _served_units(line), _paid_units(line)
-        if units > 0 and paid + units > served:
-            raise PayoutRefused(
-                _(
-                    "%(name)s served %(served)s %(unit)s in %(month)s according to staff "
-                    "attendance and %(paid)s are paid: %(more)s more cannot be paid. A session "
-                    "that was not served is never paid; if it was, record it in staff "
-                    "attendance and recompute the month."
-                )
-                % {
-                    "name": line.staff_name,
-                    "served": served,
-                    "unit": unit_word,
-                    "month": month_label(run.month),
-                    "paid": paid,
-                    "more": units,
-                },
-                code="not_served",
-            )
-        capped = sum(
-            u.get("lessons", 0)
-            for u in line.evidence.get("unpaid", [])
-            if u["limit"] in ("day", "week")
-        )
-        if units > 0 and line.rate_unit == RateUnit.LESSON and paid + units > served - capped:
-            limits = sorted(
-                {
-                    (u["limit"], u["of"])
-                    for u in line.evidence.get("unpaid", [])
-                    if u["limit"] != "pay"
-                }
-            )
-            raise PayoutRefused(
-                _(
-                    "%(n)s of %(name)s's %(unit)s are over the policy's cap on paid 课时 "
-                    "(%(limits)s): they cannot be paid."
-                )
-                % {
-                    "n": capped,
-                    "name": line.staff_name,
-                    "unit": unit_word,
-                    "limits": "，".join(_cap_words(kind, of) for kind, of in limits),
-                },
-                code="over_cap",
-            )
-        if units < 0 and paid + units < 0:
-            raise InvalidInput(fields={"units": [_("Only %(paid)s are paid.") % {"paid": paid}]})
-        amount = amount_fen + units * line.rate_fen
-        total = line.total_fen + amount
-        if total < 0:
-            raise InvalidInput(
-                fields={
-                    "amount": [
-                        _("The total would be %(total)s yuan; it cannot be below zero.")
-                        % {"total": fmt(total)}
-                    ]
-                }
-            )
-        cap = run.applied.get("values", {}).get("monthly_cap_fen")
-        if amount > 0 and cap is not None and total > cap:
-            raise InvalidInput(
-                fields={
-                    "amount": [
-                        _(
-                            "The total would be %(total)s yuan, above the cap of %(cap)s yuan "
-                            "a month."
-                        )
-                        % {"total": fmt(total), "cap": fmt(cap)}
-                    ]
-                }
-            )
-        if amount == 0:
-            raise InvalidInput(fields={"amount": [_("This changes nothing.")]})
-        adjustment = PayoutAdjustment.objects.create(
-            district_id=line.district_id,
-            school_id=line.school_id,
-            line=line,
-            amount_fen=amount,
-            units=units,
-            reason=reason[:200],
-            created_by=actor,
-        )
-        line.adjustment_fen += amount
-        line.total_fen += amount
-        if line.rate_unit == RateUnit.SESSION:
-            line.sessions_paid += units
-        else:
-            line.lessons_paid += units
-        line.save(update_fields=["adjustment_fen", "total_fen", "sessions_paid", "lessons_paid"])
-        run.adjustment_fen += amount
-        run.total_fen += amount
-        run.save(update_fields=["adjustment_fen", "total_fen"])
-        record_event(
-            actor=actor,
-            action="billing.payout_adjusted",
-            obj=run,
-            payload={
-                "staff": line.staff_name,
-                "amount": fmt(amount),
-                "units": units,
-                "reason": reason[:200],
-                "total": fmt(line.total_fen),
-            },
-        )
-    return adjustment
-
-
-def _cap_words(kind: str, of) -> str:
-    if kind == "day":
-        return _("%(n)s a day") % {"n": of}
-    return _("%(n)s a week") % {"n": of}
-
-
-def approve_run(*, actor: User, run: PayoutRun) -> PayoutRun:
-    """Approve the month: one conditional UPDATE (review -> approved), then its expense
-    journals in the same transaction; statements are rendered after commit. Audited
-    (``billing.payout_approved``). Approving twice, or a run not in review, is refused
-    and writes nothing.
-
-    Errors: NotAllowed; Conflict ``payout_approved`` (naming who approved it and when),
-    ``payout_not_in_review``."""
-    require_manager(actor, run.school)
-    now = timezone.now()
-    with transaction.atomic():
-        changed = PayoutRun.objects.filter(pk=run.pk, status=PayoutStatus.REVIEW).update(
-            status=PayoutStatus.APPROVED, approved_by=actor, approved_at=now
-        )
-        if not changed:
-            current = PayoutRun.objects.select_related("approved_by").get(pk=run.pk)
-            if current.status == PayoutStatus.APPROVED:
-                raise Conflict(_approved_message(current), code="payout_approved")
-            raise Conflict(
-                _("This payout run is %(status)s; only a run waiting for approval can be approved.")
-                % {"status": current.get_status_display()},
-                code="payout_not_in_review",
-            )
-        run.refresh_from_db()
-        totals = dict(
-            PayoutLine.objects.filter(run=run)
-            .values("ledger_group")
-            .annotate(t=Sum("total_fen"))
-            .values_list("ledger_group", "t")
-        )
-        movements = [
-            ledger.Movement(
-                JournalKind.PAYOUT,
-                f"payout:{run.pk}:{group}",
-                [(LEDGER_CATEGORY[group], amount), (Category.BANK, -amount)],
-                memo=_("%(what)s, %(month)s")
-                % {"what": LedgerGroup(group).label, "month": month_label(run.month)},
-                semester_id=run.semester_id,
-            )
-            for group, amount in sorted(totals.items())
-            if amount
-        ]
-        ledger.post(
-            district_id=run.district_id,
-            school_id=run.school_id,
-            movements=movements,
-            actor_id=actor.pk,
-        )
-        record_event(
-            actor=actor,
-            action="billing.payout_approved",
-            obj=run,
-            payload={
-                "month": str(run.month),
-                "total": fmt(run.total_fen),
-                "by_group": {g: fmt(t or 0) for g, t in totals.items()},
-            },
-        )
-        jobs.later("billing.render_statements", run.pk)
-    return run
-
-
-# --------------------------------------------------------------------------- inputs
-
-
-def record_incident(
-    *,
-    actor: User,
-    staff: StaffMember,
-    day: date,
-    percent: int,
-    description: str,
-    evidence: str,
-) -> SafetyIncident:
-    """A major safety incident (重大安全事故) not handled properly: ``percent`` of the staff
-    member's subsidy of the semester (within the district's 50–100 %), deducted by the
-    semester's payout runs not yet approved (and, for months already approved, from the
-    next ones). Audited (``billing.incident_recorded``).
-
-    Errors: NotAllowed; InvalidInput naming the value and the bounds; Conflict when no
-    semester covers the day."""
-    school = staff.school
-    require_manager(actor, school)
-    semester = Semester.objects.filter(
-        district_id=school.district_id, start_date__lte=day, end_date__gte=day
-    ).first()
-    if semester is None:
-        raise InvalidInput(fields={"day": [_("No semester covers %(day)s.") % {"day": day}]})
-    rules = subsidies.current_rules(semester)
-    low, high = (rules.incident_min_percent, rules.incident_max_percent) if rules else (50, 100)
-    errors: dict[str, list] = {}
-    if not low <= int(percent) <= high:
-        errors["percent"] = [
-            _("%(value)s%% is outside the district's range of %(low)s–%(high)s%%.")
-            % {"value": percent, "low": low, "high": high}
-        ]
-    if not (description or "").strip():
-        errors["description"] = [_("Say what happened.")]
-    if not (evidence or "").strip():
-        errors["evidence"] = [_("Name the evidence (report number, recording, witnesses).")]
-    if day > timezone.localdate():
-        errors["day"] = [_("The date is in the future.")]
-    if errors:
-        raise InvalidInput(fields=errors)
-    with transaction.atomic():
-        incident = SafetyIncident.objects.create(
-            district_id=school.district_id,
-            school=school,
-            semester=semester,
-            staff=staff,
-            date=day,
-            percent=int(percent),
-            description=description.strip()[:500],
-            evidence=evidence.strip()[:200],
-            recorded_by=actor,
-        )
-        record_event(
-            actor=actor,
-            action="billing.incident_recorded",
-            obj=incident,
-            payload={"staff": staff.full_name, "date": str(day), "percent": int(percent)},
-        )
-    return incident
-
-
-def save_agreement(
-    *, actor: User, staff: StaffMember, rate_unit: str, rate_fen: int, note: str = ""
-) -> LabourAgreement:
-    """What a staff member who is not the school's own teacher is paid under their signed
-    agreement (劳务费). Audited (``billing.agreement_saved``). Errors: NotAllowed;
-    InvalidInput (a school teacher or volunteer; a negative rate; an unknown unit)."""
-    require_manager(actor, staff.school)
-    errors = {}
-    if staff.kind in (StaffKind.SCHOOL_TEACHER, StaffKind.VOLUNTEER):
-        errors["staff"] = [
-            _("%(name)s is paid by the school's subsidy rules, not an agreement.")
-            % {"name": staff.full_name}
-            if staff.kind == StaffKind.SCHOOL_TEACHER
-            else _("Volunteers are not paid.")
-        ]
-    if rate_unit not in RateUnit.values:
-        errors["rate_unit"] = [_("Choose per session or per lesson.")]
-    if rate_fen is None or rate_fen < 0:
-        errors["rate"] = [_("Not negative.")]
-    if errors:
-        raise InvalidInput(fields=errors)
-    with transaction.atomic():
-        agreement, _created = LabourAgreement.objects.update_or_create(
-            district_id=staff.district_id,
-            staff=staff,
-            defaults={
-                "school": staff.school,
-                "rate_unit": rate_unit,
-                "rate_fen": rate_fen,
-                "note": note[:200],
-                "updated_by": actor,
-                "updated_at": timezone.now(),
-            },
-        )
-        record_event(
-            actor=actor,
-            action="billing.agreement_saved",
-            obj=agreement,
-            payload={"staff": staff.full_name, "rate": fmt(rate_fen), "unit": rate_unit},
-        )
-    return agreement
-
-
-# --------------------------------------------------------------------------- calendar
 
 
 def start_monthly_runs(*, today: date | None = None) -> list[int]:
