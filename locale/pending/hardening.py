@@ -17,6 +17,16 @@ T = {
     "API token": "API 令牌",
     "API tokens": "API 令牌",
     "device": "设备",
+    # The development SMS page (DEBUG only).
+    "Texts held in development": "开发环境中暂存的短信",
+    "The development SMS backend sends nothing: its last texts are here (15 minutes), never in a log. Production needs a real SMS_BACKEND.": "开发用短信后端不会真正发送短信：最近的短信暂存在这里（15 分钟），从不写入日志。生产环境必须配置真实的 SMS_BACKEND。",
+    "No text yet.": "还没有短信。",
+    "Refresh": "刷新",
+    # Bad query parameters are refused (API).
+    "Give true or false.": "请填写 true 或 false。",
+    "Give a whole number of at least 1.": "请填写不小于 1 的整数。",
+    "Choose a valid status.": "请选择有效的状态。",
+    "Choose a valid category.": "请选择有效的类别。",
 }
 PLURAL = {
     "Apps signed in with your account. Each sign-in lasts %(days)s day; changing your password signs every app out.": [
