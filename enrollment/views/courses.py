@@ -23,7 +23,7 @@ from enrollment.models import Channel, CourseRegistration
 from enrollment.selectors.courses import course_board, published_plan_for
 from enrollment.selectors.families import children_of
 from enrollment.services import registration
-from plans.models import Course
+from plans.models import Course, RegistrationMode, RegistrationWindow, WindowKind
 
 
 def _client_ip(request) -> str | None:
@@ -108,6 +108,14 @@ def school_registration(request, plan_id):
     if version:
         for w in version.windows.filter(kind="extended"):
             modes[w.round] = w
+    now = timezone.now()
+    # Where registration stands, so a course is not "open" after its rounds have ended.
+    if any(w.opens_at <= now < w.closes_at for w in modes.values()):
+        phase = "open"
+    elif modes and all(w.closes_at <= now for w in modes.values()):
+        phase = "ended"
+    else:
+        phase = "not_started"
     return render(
         request,
         "enrollment/school_registration.html",
@@ -116,8 +124,9 @@ def school_registration(request, plan_id):
             "version": version,
             "rows": rows,
             "windows": modes,
+            "phase": phase,
             "can_manage": request.scope.manages(plan.school),
-            "now": timezone.now(),
+            "now": now,
             "nav": f"plans-{plan.school_id}",
         },
     )
@@ -166,5 +175,19 @@ def public_lottery(request, course_id):
     )
     record = registration.public_draw(course)
     if record is None:
-        raise Http404
+        # A lottery not drawn (or committed) yet says so and when, instead of a bare 404.
+        windows = list(
+            RegistrationWindow.objects.filter(
+                version_id=course.version_id,
+                kind=WindowKind.EXTENDED,
+                mode=RegistrationMode.LOTTERY,
+            ).order_by("closes_at")
+        )
+        if not windows:
+            raise Http404
+        return render(
+            request,
+            "enrollment/public_lottery_pending.html",
+            {"course": course, "windows": windows},
+        )
     return render(request, "enrollment/public_lottery.html", {"record": record, "course": course})

@@ -191,3 +191,20 @@ PLURAL.update(
         "%(n)s course for other grades is not shown.": ["另有 %(n)s 门课程面向其他年级，未列出。"],
     }
 )
+# a lottery not drawn yet
+T.update(
+    {
+        "Not drawn yet": "尚未抽签",
+        "Entries from %(opens)s to %(closes)s; the lottery is drawn after entries close, and its seed and result are published here.": "报名时间 %(opens)s 至 %(closes)s；报名截止后抽签，抽签种子和结果将在此公布。",
+    }
+)
+# the principal's course registration page
+T.update(
+    {
+        ("round", "ended"): "已结束",
+        ("round", "open now"): "进行中",
+        ("round", "not started"): "未开始",
+        "Registration ended": "报名已结束",
+        "Registration not started": "报名未开始",
+    }
+)
