@@ -1,6 +1,6 @@
 # The two commands of the README. Both bootstrap first (Debian packages, .venv, pinned deps),
 # idempotently, then start embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set.
-.PHONY: run test bootstrap lint format messages services stop bench-rush bench-approve bench-billing bench-scheduling bench-roll bench-dashboard bench-payouts lighthouse
+.PHONY: run test fuzz bootstrap lint format messages services stop bench-rush bench-approve bench-billing bench-scheduling bench-roll bench-dashboard bench-payouts lighthouse
 
 PY := .venv/bin/python
 
@@ -12,6 +12,11 @@ run: bootstrap
 
 test: bootstrap
 	@$(PY) scripts/dev.py test $(PYTEST_ARGS)
+
+# A bounded schemathesis run over the whole API as a parent, a teacher and a principal
+# (fuzz/test_api_fuzz.py): no server error on any generated input. FUZZ_EXAMPLES per operation.
+fuzz: bootstrap
+	@$(PY) scripts/dev.py exec $(PY) -m pytest -q fuzz/ $(PYTEST_ARGS)
 
 lint: bootstrap
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
