@@ -208,3 +208,5 @@ T.update(
         "Registration not started": "报名未开始",
     }
 )
+# the public plan page
+T.update({"List of participants (公示名单)": "参加学生公示名单"})

@@ -81,3 +81,14 @@ def test_course_form_shows_the_fee_cap(setup, client, login):
         "cap": Decimal("20.00")
     }
     assert help_text in response.content.decode()
+
+
+def test_public_plan_links_the_hotline_and_the_participant_list(setup, client):
+    setup.make_policy()
+    plan, version = setup.make_plan()
+    version = plan_services.submit_plan(actor=setup.principal, version=version)
+    version = plan_services.approve_plan(actor=setup.official, version=version)
+    plan_services.publish_plan(actor=setup.principal, version=version)
+    body = client.get(reverse("public_plan", args=[plan.public_id])).content.decode()
+    assert 'href="tel:0531-12345678"' in body
+    assert reverse("public_participants", args=[plan.public_id]) in body
