@@ -68,6 +68,7 @@ class AdjustForm(forms.Form):
 class IncidentForm(forms.Form):
     staff = forms.ChoiceField(label=pgettext_lazy("person", "Staff member"))
     day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    # xgettext:no-python-format
     percent = forms.IntegerField(label=_("Deduction (% of the semester's subsidy)"))
     description = forms.CharField(
         label=_("What happened and how it was handled"),

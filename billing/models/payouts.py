@@ -74,6 +74,7 @@ class SubsidyRules(models.Model):
     rate_min_fen = fen(_("lowest rate a school may set"), 0)
     safety_duty_fen = fen(_("break-time safety duty (per day on duty)"), 1000)
     duty_leader_fen = fen(_("duty leader (per day led)"), 0)
+    # xgettext:no-python-format
     admin_share_percent = percent(_("admin duty share (% of general spending)"), 8)
     admin_unit_fen = fen(_("admin duty converted at (per 节)"), 700)
     monthly_cap_fen = models.BigIntegerField(
