@@ -457,6 +457,7 @@ class SafetyIncident(models.Model):
     semester = models.ForeignKey(Semester, on_delete=models.PROTECT, related_name="+")
     staff = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
     date = models.DateField(_("date"))
+    # xgettext:no-python-format
     percent = models.PositiveSmallIntegerField(_("deduction (% of the semester)"))
     description = models.CharField(_("what happened"), max_length=500)
     evidence = models.CharField(
