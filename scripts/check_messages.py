@@ -6,6 +6,7 @@ Refreshes the catalog from the sources first (makemessages, needs gettext), so a
 string without a translation is caught.
 """
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -58,6 +59,15 @@ def main() -> int:
         print(f"{len(missing)} untranslated zh_Hans messages in {PO.relative_to(ROOT)}:")
         for msgid in missing:
             print(f"  {msgid!r}")
+        return 1
+    checked = subprocess.run(
+        ["msgfmt", "--check-format", "-o", os.devnull, str(PO)],
+        capture_output=True,
+        text=True,
+    )
+    if checked.returncode:
+        print(f"msgfmt refuses {PO.relative_to(ROOT)} (what `make messages` would hit):")
+        print(checked.stderr.strip())
         return 1
     compiled = {(e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural for e in polib.mofile(str(MO))}
     stale = [e.msgid for e in po if e.translated() and (e.msgctxt, e.msgid) not in compiled]
