@@ -134,7 +134,7 @@ def test_full_workflow_in_the_browser_pages(setup, client, login):
     assert "请补充应急预案" in page
     client.post(reverse("plan_action", args=[plan.public_id, "submit"]))
     login(setup.official)
-    client.post(reverse("plan_action", args=[plan.public_id, "approve"]))
+    client.post(reverse("plan_action", args=[plan.public_id, "approve"]), {"confirmed": "yes"})
     login(setup.principal)
     client.post(reverse("plan_action", args=[plan.public_id, "publish"]))
     version.refresh_from_db()
