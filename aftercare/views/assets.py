@@ -6,6 +6,8 @@ from django.http import FileResponse, Http404
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
+from aftercare.views.errors import domain_errors
+
 
 def _open_static(name: str):
     path = finders.find(name)
@@ -19,6 +21,7 @@ def _open_static(name: str):
 
 @require_safe
 @cache_control(public=True, max_age=60 * 60 * 24 * 7)
+@domain_errors  # as every kernel page (tests/test_errors.py), though it raises none
 def favicon(request):
     """Browsers fetch /favicon.ico whatever the page links: the same icon as base.html's."""
     return FileResponse(_open_static("favicon.ico"), content_type="image/x-icon")
