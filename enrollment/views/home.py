@@ -116,7 +116,8 @@ def teacher_classes(request) -> Section | None:
 
 def family_children(request) -> Section:
     """Each child with its next step (apply, sign, confirm the insurance, accept a seat...)."""
+    rows = todos.family_todos(user=request.user, scope=request.scope, now=timezone.now())
     return Section(
         "enrollment/home/family_children.html",
-        {"rows": todos.family_todos(user=request.user, scope=request.scope, now=timezone.now())},
+        {"rows": rows, "children": [row.student for row, _todos in rows]},
     )
