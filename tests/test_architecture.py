@@ -1,7 +1,8 @@
 """The shape of the code, checked: apps depend one way, and no module imports itself back.
 
 Layers, lowest first (ARCHITECTURE.md, "Layout"): the kernel (``aftercare``) <- ``plans`` <-
-``enrollment`` <- ``scheduling`` <- ``safety`` <- ``attendance`` <- ``feedback`` <- ``billing`` <- ``reporting``.
+``enrollment`` <- ``scheduling`` <- ``safety`` <- ``attendance`` <- ``feedback`` <- ``billing``
+<- ``reporting``.
 A module may import its own app and the apps below it, never one above: a lower layer shows what a
 higher one owns through ``aftercare.registry``. Imports inside functions count too (hiding an
 import in a function does not remove the dependency).
