@@ -166,9 +166,7 @@ def review_applications(
     Errors: InvalidInput ``nothing_selected`` for an empty list — an empty selection never
     means "all"."""
     if not applications:
-        raise InvalidInput(
-            _("Select the applications to approve first."), code="nothing_selected"
-        )
+        raise InvalidInput(_("Select the applications to approve first."), code="nothing_selected")
     now = now or timezone.now()
     approved: list[Application] = []
     skipped = 0
