@@ -17,6 +17,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, time, timedelta
 
+from django.db import connection
 from django.utils import timezone
 
 from aftercare.demo import PARENT_WITH_TWO_CHILDREN
@@ -60,6 +61,11 @@ def attendance_step(demo) -> None:
     ).first()
     if plan is None or RollCall.objects.filter(school=school).exists():
         return
+    # The demo is one transaction: autovacuum has not seen a row of it yet, and with empty
+    # statistics the roster queries below plan nested loops over every group member (a test
+    # database once spent 20 minutes on one). ANALYZE counts this transaction's own rows.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     rng = demo.rng("attendance")
     today = timezone.localdate()
     days = sorted(

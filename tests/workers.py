@@ -52,13 +52,13 @@ def running_worker(*, queues: list[str], env: dict | None = None):
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = False
     try:
-        deadline = time.monotonic() + 90  # a loaded 2-core machine boots Django slowly
+        deadline = time.monotonic() + 180  # a loaded 2-core machine boots Django slowly
         while time.monotonic() < deadline:
             if check_worker(timeout=5.0, queues=queues)["ok"]:
                 break
             assert proc.poll() is None, "worker died at start-up"
         else:
-            pytest.fail(f"worker did not answer on {queues} within 90 s")
+            pytest.fail(f"worker did not answer on {queues} within 180 s")
         yield proc
     finally:
         celery_app.conf.task_always_eager = eager

@@ -168,7 +168,7 @@ def test_family_leave_page_and_teacher_queue(daily, client, login):
         },
     )
     assert r.status_code == 400
-    assert "已过" in r.content.decode() or "has passed" in r.content.decode()
+    assert "已经过去" in r.content.decode() or "has passed" in r.content.decode()
     r = client.post(
         reverse("attendance_family_leave"),
         {"student": str(daily.children[0].public_id), "start_date": str(DAY), "reason": "sick"},

@@ -59,7 +59,7 @@ def start_worker(queue: str) -> subprocess.Popen:
         env=env,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if check_worker(timeout=1.0, queues=[queue])["ok"]:
             return proc

@@ -555,7 +555,8 @@ def test_bad_input_gets_a_message_naming_the_value_and_the_limit(
 ):
     setup.make_policy("county_tiers")
     kwargs = {"changes": {}, **kwargs}
-    translated = {k: gettext(v) for k, v in params.items()}
+    # a code is data, never translated; names and labels are
+    translated = {k: (v if k == "code" else gettext(v)) for k, v in params.items()}
     with pytest.raises(InvalidInput) as err:
         policy_services.update_policy(actor=setup.official, semester=setup.semester, **kwargs)
     assert [str(m) for m in err.value.fields[field]] == [gettext(msgid) % translated]
