@@ -39,6 +39,11 @@ def statuses(session):
     return dict(AttendanceMark.objects.filter(session=session).values_list("student", "status"))
 
 
+def row_of(page, child):
+    """The child's row by id (names are random and may repeat or contain one another)."""
+    return page.locator(f'[data-testid=roll-row][data-student="{child.public_id}"]')
+
+
 def test_homeroom_teacher_takes_the_roll_of_40_on_a_phone(bworld, frozen, log_in, live_server):
     daily = build_daily(bworld, "a1", children=39)
     teacher = bworld.users["teacher_a1"]
@@ -75,12 +80,12 @@ def test_homeroom_teacher_takes_the_roll_of_40_on_a_phone(bworld, frozen, log_in
     expect(rows).to_have_count(40)
     expect(page.locator("#roll-form[data-enhanced]")).to_have_count(1)  # the script is on
     for child in on_leave:
-        row = rows.filter(has_text=child.name)
+        row = row_of(page, child)
         expect(row.locator("input[value=leave]")).to_be_checked()
     page.locator("[data-all-present]").click()
     expect(page.locator("[data-count=present]")).to_have_text("38")
     expect(page.locator("[data-count=leave]")).to_have_text("2")
-    row = rows.filter(has_text=absent.name)
+    row = row_of(page, absent)
     row.locator("label.s-absent").click()
     expect(page.locator("[data-count=absent]")).to_have_text("1")
     page.locator("[data-submit]").click()
@@ -93,7 +98,7 @@ def test_homeroom_teacher_takes_the_roll_of_40_on_a_phone(bworld, frozen, log_in
     # Four taps for forty children: the group, "all present", one absence, submit.
 
     # The child was only late: fix the mark.
-    rows.filter(has_text=fixed.name).locator("label.s-late").click()
+    row_of(page, fixed).locator("label.s-late").click()
     page.locator("[data-submit]").click()
     expect(page.locator("[data-sync]")).to_have_class("sync ok")
     mark = AttendanceMark.objects.get(session=daily.today, student=fixed)
@@ -103,7 +108,7 @@ def test_homeroom_teacher_takes_the_roll_of_40_on_a_phone(bworld, frozen, log_in
     # The network drops: the change stays on the phone and goes out when it is back.
     page.context.set_offline(True)
     other = daily.children[20]
-    rows.filter(has_text=other.name).locator("label.s-absent").click()
+    row_of(page, other).locator("label.s-absent").click()
     page.locator("[data-submit]").click()
     expect(page.locator("[data-sync]")).to_have_class("sync pending")
     stored = page.evaluate(f"localStorage.getItem('aftercare:roll:{daily.today.public_id}')")
@@ -118,7 +123,7 @@ def test_homeroom_teacher_takes_the_roll_of_40_on_a_phone(bworld, frozen, log_in
     # Reloaded, the page shows what the server has.
     page.reload()
     expect(page.locator("#roll-form[data-enhanced]")).to_have_count(1)
-    expect(rows.filter(has_text=other.name).locator("input[value=absent]")).to_be_checked()
+    expect(row_of(page, other).locator("input[value=absent]")).to_be_checked()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"]
 
