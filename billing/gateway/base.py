@@ -8,6 +8,7 @@ ever called outside database transactions (from Celery tasks or after commit).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -76,29 +77,35 @@ class Event:
     refund: RefundState | None = None
 
 
-class PaymentGateway:
+class PaymentGateway(ABC):
+    """What a payment provider offers (WeChat Pay v3, the sandbox)."""
+
     name = ""
 
+    @abstractmethod
     def create_order(self, request: OrderRequest) -> str:
         """Open the order; returns the URL the payer goes to (H5 / cashier page)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def query_order(self, *, out_trade_no: str, merchant_id: str) -> OrderState:
-        raise NotImplementedError
+        """The order's state at the provider."""
 
+    @abstractmethod
     def close_order(self, *, out_trade_no: str, merchant_id: str) -> None:
-        raise NotImplementedError
+        """Close an unpaid order so it can no longer be paid."""
 
+    @abstractmethod
     def refund(self, request: RefundRequest) -> RefundState:
-        raise NotImplementedError
+        """Ask for a refund (idempotent by its ``out_refund_no``)."""
 
+    @abstractmethod
     def query_refund(self, *, out_refund_no: str, merchant_id: str) -> RefundState:
-        raise NotImplementedError
+        """The refund's state at the provider."""
 
+    @abstractmethod
     def parse_notification(self, *, headers, body: bytes, now: datetime | None = None) -> Event:
         """Verify (signature on the raw body, freshness) and decrypt a notification, or raise
         ``NotificationRejected``."""
-        raise NotImplementedError
 
     # How the endpoint answers: (status, content type, body).
     def acknowledge(self) -> tuple[int, str, bytes]:

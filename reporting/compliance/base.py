@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -104,17 +105,19 @@ class Context:
         return [load_board(p) for p in self.plans if p.pk in confirmed]
 
 
-class Rule:
+class Rule(ABC):
     code = ""
     label = ""
     description = ""
     severity = "medium"  # high | medium | low
 
+    @abstractmethod
     def find(self, ctx: Context) -> list[Finding] | None:
-        raise NotImplementedError
+        """The rule's findings in ``ctx``, or None when its data is not available."""
 
+    @abstractmethod
     def evidence(self, alert, *, names: bool) -> Evidence:
-        raise NotImplementedError
+        """The rows behind ``alert``, with names only when ``names``."""
 
 
 RULES: dict[str, Rule] = {}
