@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from aftercare.context_processors import school_nav_label
@@ -78,7 +78,7 @@ def district_schools(request, *, district) -> Section:
 def school_todos(request, *, school) -> Section | None:
     """The principal's application work, first on the school's home page."""
     return todo_section(
-        gettext_now("Applications to handle"),
+        gettext("Applications to handle"),
         todos.school_todos(school=school, scope=request.scope),
         testid="school-application-todos",
     )
@@ -89,7 +89,7 @@ def teacher_reviews(request) -> Section | None:
     if Role.HOMEROOM_TEACHER not in request.scope.roles:
         return None
     return todo_section(
-        gettext_now("To review"),
+        gettext("To review"),
         todos.teacher_todos(user=request.user, scope=request.scope),
         testid="teacher-review-todos",
     )

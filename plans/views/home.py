@@ -5,9 +5,8 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
 
 from aftercare.registry import Section, Todo, todo_section
 from plans import rules
@@ -56,8 +55,7 @@ def plan_todo(version: PlanVersion) -> Todo:
     status = version.status
     if status == PlanStatus.RETURNED:
         return Todo(
-            label=gettext_now("%(semester)s: plan returned by the district")
-            % {"semester": semester},
+            label=gettext("%(semester)s: plan returned by the district") % {"semester": semester},
             detail=version.review_comment,
             url=url,
             action=pgettext("todo action", "Revise"),
@@ -65,30 +63,29 @@ def plan_todo(version: PlanVersion) -> Todo:
         )
     if status == PlanStatus.DRAFT:
         return Todo(
-            label=gettext_now("%(semester)s: plan draft, not yet submitted")
-            % {"semester": semester},
-            detail=gettext_now("Complete it and submit it to the district for review."),
+            label=gettext("%(semester)s: plan draft, not yet submitted") % {"semester": semester},
+            detail=gettext("Complete it and submit it to the district for review."),
             url=url,
             action=pgettext("todo action", "Continue"),
         )
     if status == PlanStatus.SUBMITTED:
         return Todo(
-            label=gettext_now("%(semester)s: plan waiting for the district's review")
+            label=gettext("%(semester)s: plan waiting for the district's review")
             % {"semester": semester},
-            detail=gettext_now("submitted %(when)s") % {"when": _when(version.submitted_at)},
+            detail=gettext("submitted %(when)s") % {"when": _when(version.submitted_at)},
             url=url,
             action=pgettext("todo action", "See"),
             state="wait",
         )
     if status == PlanStatus.APPROVED:
         return Todo(
-            label=gettext_now("%(semester)s: plan approved, publish it") % {"semester": semester},
+            label=gettext("%(semester)s: plan approved, publish it") % {"semester": semester},
             url=url,
             action=pgettext("todo action", "Publish"),
         )
     return Todo(
-        label=gettext_now("%(semester)s: plan published") % {"semester": semester},
-        detail=gettext_now("published %(when)s") % {"when": _when(version.published_at)},
+        label=gettext("%(semester)s: plan published") % {"semester": semester},
+        detail=gettext("published %(when)s") % {"when": _when(version.published_at)},
         url=url,
         action=pgettext("todo action", "See"),
         state="ok",
@@ -113,16 +110,16 @@ def school_plan_link(request, *, school) -> Section:
     if not todos:
         todos = [
             Todo(
-                label=gettext_now("No plan for the current semester yet"),
+                label=gettext("No plan for the current semester yet"),
                 url=reverse("school_plans", args=[school.public_id]),
                 action=pgettext("todo action", "Create"),
             )
         ]
     section = todo_section(
-        gettext_now("After-school service plan (一校一案)"), todos, testid="plan-todos"
+        gettext("After-school service plan (一校一案)"), todos, testid="plan-todos"
     )
     section.context["more"] = reverse("school_plans", args=[school.public_id])
-    section.context["more_label"] = gettext_now("Every plan of the school")
+    section.context["more_label"] = gettext("Every plan of the school")
     return section
 
 
@@ -134,10 +131,10 @@ def district_reviews(request, *, district) -> Section | None:
     if not waiting:
         return None
     return todo_section(
-        gettext_now("To review"),
+        gettext("To review"),
         [
             Todo(
-                label=gettext_now("school plans waiting for your review"),
+                label=gettext("school plans waiting for your review"),
                 count=waiting,
                 url=reverse("district_plans"),
                 action=pgettext("todo action", "Review"),
