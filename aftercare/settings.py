@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "csp",
     "aftercare",
     "plans",
+    "institutions",
     "enrollment",
     "scheduling",
     "safety",
