@@ -1,0 +1,6 @@
+def nav(scope):
+    return []
+
+
+def landing(scope):
+    return None
