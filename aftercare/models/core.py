@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from aftercare.actions import action_label, readable_payload
 from aftercare.roles import DISTRICT_ROLES, MANAGER_ROLES, SCHOOL_ROLES, TEACHER_ROLES, Role
 from aftercare.tenancy import TenantQuerySet, TenantRule
+from aftercare.texts import render_stored
 
 __all__ = [
     "DISTRICT_ROLES",
@@ -415,6 +416,11 @@ class Notification(models.Model):
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("message"), blank=True)
+    # The title and body as texts to translate with their parameters (aftercare.texts.Text
+    # as JSON: {"title": {...}, "body": {...}}), rendered in the reader's language when read;
+    # ``title``/``body`` keep the text as it was rendered when sent (older messages have
+    # only that).
+    message = models.JSONField(null=True, blank=True)
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -430,3 +436,12 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def display_title(self) -> str:
+        """The title in the active (the reader's) language."""
+        return render_stored(self.message, "title", self.title)
+
+    @property
+    def display_body(self) -> str:
+        return render_stored(self.message, "body", self.body)

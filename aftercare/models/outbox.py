@@ -34,6 +34,7 @@ class OutboxMessage(models.Model):
     mobile = models.CharField(max_length=20, blank=True)
     title = models.CharField(max_length=200, blank=True)
     body = models.TextField(blank=True)
+    message = models.JSONField(null=True, blank=True)  # an inbox message's texts to translate
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     attempts = models.PositiveSmallIntegerField(default=0)
