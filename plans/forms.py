@@ -116,6 +116,8 @@ POLICY_GROUPS = [
             "late_pickup_grace_minutes",
             "unexcused_absence_flag_count",
             "unexcused_absence_window_days",
+            "late_pickup_flag_count",
+            "late_pickup_window_days",
             "warnings_before_dismissal",
         ],
     ),

@@ -156,6 +156,16 @@ class DistrictPolicy(models.Model):
     unexcused_absence_window_days = models.PositiveSmallIntegerField(
         _("counted over this many days"), default=30, validators=[MinValueValidator(1)]
     )
+    late_pickup_flag_count = models.PositiveSmallIntegerField(
+        _("late pickups that flag a child"),
+        default=3,
+        validators=[MinValueValidator(1)],
+    )
+    late_pickup_window_days = models.PositiveSmallIntegerField(
+        _("late pickups counted over this many days"),
+        default=30,
+        validators=[MinValueValidator(1)],
+    )
     warnings_before_dismissal = models.PositiveSmallIntegerField(
         _("recorded warnings before a child may be dismissed (劝退)"), default=2
     )
