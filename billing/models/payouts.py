@@ -486,3 +486,46 @@ class SafetyIncident(models.Model):
 
     def __str__(self):
         return f"{self.staff} · {self.date} · {self.percent}%"
+
+
+class IncidentDecision(models.TextChoices):
+    CONFIRMED = "confirmed", pgettext_lazy("incident decision", "Confirmed for the subsidy")
+    DECLINED = "declined", pgettext_lazy("incident decision", "Declined")
+
+
+class SafetyIncidentReview(models.Model):
+    """The principal's decision on a serious ``safety.Incident`` offered for the subsidy
+    deduction (one per incident, by constraint): confirmed — it became ``safety_incident``,
+    which the payout runs deduct — or declined with a reason."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    incident = models.OneToOneField(
+        "safety.Incident", on_delete=models.PROTECT, related_name="subsidy_review"
+    )
+    decision = models.CharField(_("decision"), max_length=10, choices=IncidentDecision.choices)
+    safety_incident = models.OneToOneField(
+        SafetyIncident, on_delete=models.PROTECT, null=True, blank=True, related_name="review"
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    tenant_rule = TenantRule()
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("safety incident review")
+        verbose_name_plural = _("safety incident reviews")
+        ordering = ["-decided_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(decision="confirmed") & Q(safety_incident__isnull=False))
+                | (Q(decision="declined") & Q(safety_incident__isnull=True) & ~Q(reason="")),
+                name="billing_incident_review_outcome",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.incident_id} · {self.decision}"
