@@ -16,6 +16,9 @@ on). Dependencies therefore point one way: apps import the kernel, never the rev
   on, or None to let the next one decide (the kernel's role homes come first).
 * ``register_demo_step(order, step)`` — ``step(demo)`` adds an app's demo data to the kernel's
   ``DemoContext``; steps run by ``order`` after the kernel has built districts and schools.
+* ``register_anonymiser(covers, fn)`` — an app holding a child's free text above ``safety``
+  gives ``fn(*, student, names, marker) -> int`` (replace the child's text, rows stay), with
+  the model labels it covers; safety's deletion runs every one (``anonymisers()``).
 """
 
 from __future__ import annotations
@@ -118,3 +121,14 @@ def landing_url(scope) -> str | None:
 
 def demo_steps() -> list[Callable]:
     return [step for _order, step in _demo_steps]
+
+
+_anonymisers: list[tuple[tuple[str, ...], Callable[..., int]]] = []
+
+
+def register_anonymiser(covers: Iterable[str], fn: Callable[..., int]) -> None:
+    _anonymisers.append((tuple(covers), fn))
+
+
+def anonymisers() -> list[tuple[tuple[str, ...], Callable[..., int]]]:
+    return list(_anonymisers)
