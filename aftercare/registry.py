@@ -19,6 +19,9 @@ on). Dependencies therefore point one way: apps import the kernel, never the rev
 * ``register_anonymiser(covers, fn)`` — an app holding a child's free text above ``safety``
   gives ``fn(*, student, names, marker) -> int`` (replace the child's text, rows stay), with
   the model labels it covers; safety's deletion runs every one (``anonymisers()``).
+* ``register_flow_step(flow, provider)`` — ``provider(request, **context)`` returns the URL
+  of the next step of a user's flow owned by a lower app (e.g. ``"child_bound"``: safety's
+  notice and consent right after a parent binds a child), or None; ``next_step`` asks them.
 """
 
 from __future__ import annotations
@@ -132,3 +135,18 @@ def register_anonymiser(covers: Iterable[str], fn: Callable[..., int]) -> None:
 
 def anonymisers() -> list[tuple[tuple[str, ...], Callable[..., int]]]:
     return list(_anonymisers)
+
+
+_flow_steps: dict[str, list[Callable[..., str | None]]] = {}
+
+
+def register_flow_step(flow: str, provider: Callable[..., str | None]) -> None:
+    _flow_steps.setdefault(flow, []).append(provider)
+
+
+def next_step(flow: str, request, **context) -> str | None:
+    for provider in _flow_steps.get(flow, []):
+        url = provider(request, **context)
+        if url:
+            return url
+    return None
