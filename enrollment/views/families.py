@@ -18,7 +18,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from aftercare import net, uploads
+from aftercare import net, registry, uploads
 from aftercare import rules as core_rules
 from aftercare.audit import record_event
 from aftercare.auth import normalize_login
@@ -432,6 +432,10 @@ def bind_child(request):
                 messages.success(
                     request, _("%(name)s is now linked to your account.") % {"name": name}
                 )
+                # the same flow goes on where an app above asks (safety: notice and consent)
+                step = registry.next_step("child_bound", request, student=outcome.student)
+                if step:
+                    return redirect(step)
             elif outcome.status == "pending":
                 messages.info(
                     request,
