@@ -2,18 +2,21 @@
 
 One bureau, three primary schools (grades 1–6, two or three classes each), about 600
 students with Chinese names and guardians, homeroom teachers, a care teacher, a principal
-and a school administrator per school, a district official, and the autumn semester with
-its holidays and make-up days. Running it again changes nothing.
+and a school administrator per school, a district official, and the semester today falls in
+(``semester_for``) with its holidays and make-up days. Registration windows and the other
+apps' dated data are placed relative to ``DemoContext.now``, so a newcomer can try every flow
+the day they install the demo. Running it again (the same day) changes nothing.
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from aftercare import registry, services
 from aftercare.models import (
@@ -73,15 +76,86 @@ SCHOOLS = (
     ),
 )
 
-SEMESTER_NAME = "2026—2027学年第一学期"
-SEMESTER_DATES = (date(2026, 9, 1), date(2027, 1, 22))
-CALENDAR = (
-    (date(2026, 9, 25), CalendarKind.HOLIDAY, "中秋节", None),
-    (date(2026, 9, 27), CalendarKind.MAKEUP_DAY, "国庆调休（上周五课表）", 4),
-    *((date(2026, 10, d), CalendarKind.HOLIDAY, "国庆节", None) for d in range(1, 8)),
-    (date(2026, 10, 10), CalendarKind.MAKEUP_DAY, "国庆调休（上周四课表）", 3),
-    (date(2027, 1, 1), CalendarKind.HOLIDAY, "元旦", None),
-)
+# The demo's semester is the one today falls in (or the next one, in a break), so that on
+# the day a newcomer installs the demo its registration windows, rolls and bills are current.
+MID_AUTUMN = {2025: (10, 6), 2026: (9, 25), 2027: (9, 15), 2028: (10, 3), 2029: (9, 22)}
+DRAGON_BOAT = {2026: (6, 19), 2027: (6, 9), 2028: (5, 28), 2029: (6, 16), 2030: (6, 5)}
+
+
+def semester_for(today: date) -> tuple[str, date, date]:
+    """(name, start, end) of the semester ``today`` lies in, or of the next one in a break:
+    autumn 1 September – 22 January, spring 24 February – 10 July."""
+    year = today.year
+    if today <= date(year, 1, 22):
+        year -= 1  # still last autumn's semester
+    elif today <= date(year, 7, 10):
+        return f"{year - 1}—{year}学年第二学期", date(year, 2, 24), date(year, 7, 10)
+    return f"{year}—{year + 1}学年第一学期", date(year, 9, 1), date(year + 1, 1, 22)
+
+
+def _sunday_before(day: date) -> date:
+    return day - timedelta(days=(day.weekday() + 1) % 7 or 7)
+
+
+def _saturday_after(day: date) -> date:
+    return day + timedelta(days=(5 - day.weekday()) % 7 or 7)
+
+
+def calendar_for(start: date) -> list[tuple[date, str, str, int | None]]:
+    """The semester's holidays (each day of a range) and make-up days (调休, with the weekday
+    whose timetable they follow), for either semester of any year."""
+    year = start.year
+    days: list[tuple[date, str, str, int | None]] = []
+
+    def holiday(first: date, n: int, note: str) -> None:
+        days.extend((first + timedelta(days=i), CalendarKind.HOLIDAY, note, None) for i in range(n))
+
+    if start.month >= 8:
+        month, day = MID_AUTUMN.get(year, (9, 25))
+        if date(year, month, day) < date(year, 10, 1):
+            holiday(date(year, month, day), 1, "中秋节")
+        holiday(date(year, 10, 1), 7, "国庆节")
+        days.append((_sunday_before(date(year, 10, 1)), CalendarKind.MAKEUP_DAY, "国庆调休", 4))
+        days.append((_saturday_after(date(year, 10, 7)), CalendarKind.MAKEUP_DAY, "国庆调休", 3))
+        holiday(date(year + 1, 1, 1), 1, "元旦")
+    else:
+        holiday(date(year, 4, 4), 3, "清明节")
+        holiday(date(year, 5, 1), 5, "劳动节")
+        days.append((_sunday_before(date(year, 5, 1)), CalendarKind.MAKEUP_DAY, "劳动节调休", 4))
+        month, day = DRAGON_BOAT.get(year, (6, 10))
+        holiday(date(year, month, day), 1, "端午节")
+    # A make-up day on a weekend only: the computed Sunday/Saturday may fall in the holiday.
+    taken = {d for d, kind, _n, _f in days if kind == CalendarKind.HOLIDAY}
+    return [row for row in days if row[1] == CalendarKind.HOLIDAY or row[0] not in taken]
+
+
+def timeline(now: datetime) -> dict[str, datetime]:
+    """When 实验小学's registration happened, relative to the moment the demo is built: the
+    families applied three weeks ago, round one (a lottery) closed 19 days ago and every course
+    but one was drawn; the amended plan's round two (first come, first served) opened two
+    hours ago and runs five more days."""
+    today = timezone.localdate(now)
+
+    def at(days: int, hour: int, minute: int = 0) -> datetime:
+        return timezone.make_aware(
+            datetime.combine(today + timedelta(days=days), datetime.min.time())
+        ) + timedelta(hours=hour, minutes=minute)
+
+    return {
+        "applied": at(-24, 8),
+        "reviewed": at(-23, 16),
+        "approved": at(-22, 9),
+        "listed": at(-22, 17),
+        "round1_opens": at(-21, 10, 40),
+        "round1_closes": at(-19, 20),
+        "signed": at(-20, 20),
+        "drawn": at(-18, 9),
+        "round2_planned_opens": at(3, 10, 40),
+        "round2_opens": now.replace(second=0, microsecond=0) - timedelta(hours=2),
+        "round2_closes": at(5, 17),
+        "round2_registered": now.replace(second=0, microsecond=0) - timedelta(minutes=90),
+    }
+
 
 STAFF_NAMES = {
     "official": "王建国",
@@ -175,6 +249,7 @@ class DemoContext:
     official: User
     schools: list[DemoSchool]
     password_hash: str
+    now: datetime = field(default_factory=timezone.now)  # the moment the demo is built
     summary: list[str] = field(default_factory=list)
 
     def rng(self, name: str) -> random.Random:
@@ -197,16 +272,14 @@ def seed_demo(stdout=None) -> District:
     inspector = _user(password_hash, username="inspector", full_name=STAFF_NAMES["inspector"])
     services.grant_role(actor=None, user=inspector, role=Role.INSPECTOR, district=district)
 
-    semester = Semester.objects.filter(district=district, name=SEMESTER_NAME).first()
+    now = timezone.now()
+    name, start, end = semester_for(timezone.localdate(now))
+    semester = Semester.objects.filter(district=district, name=name).first()
     if semester is None:
         semester = services.create_semester(
-            actor=official,
-            district=district,
-            name=SEMESTER_NAME,
-            start_date=SEMESTER_DATES[0],
-            end_date=SEMESTER_DATES[1],
+            actor=official, district=district, name=name, start_date=start, end_date=end
         )
-        for day, kind, note, follows in CALENDAR:
+        for day, kind, note, follows in calendar_for(start):
             services.add_calendar_exception(
                 actor=official,
                 semester=semester,
@@ -263,6 +336,7 @@ def seed_demo(stdout=None) -> District:
         official=official,
         schools=schools,
         password_hash=password_hash,
+        now=now,
     )
     # The apps' demo data (students, plans, applications, ...), registered in their ready().
     for step in registry.demo_steps():

@@ -27,6 +27,7 @@ class EnrollmentConfig(AppConfig):
         registry.register_home_section("family", 10, home.family_children)
         registry.register_demo_step(10, demo.students_step)
         registry.register_demo_step(30, demo.applications_step)
+        registry.register_demo_step(33, demo.round_two_step)
 
         register_actions(
             {

@@ -10,7 +10,7 @@ class PlansConfig(AppConfig):
         from aftercare import registry
         from aftercare.actions import register_payload_labels
         from aftercare.audit import register_actions
-        from plans.demo import seed_plans
+        from plans.demo import amend_shiyan, seed_plans
         from plans.models import DistrictPolicy, PlanVersion
         from plans.views import home
 
@@ -28,6 +28,7 @@ class PlansConfig(AppConfig):
         registry.register_home_section("school", 1, home.school_plan_link)
         registry.register_home_section("district", 0, home.district_reviews)
         registry.register_demo_step(20, seed_plans)
+        registry.register_demo_step(32, amend_shiyan)  # after round one's draws (30)
         register_actions(
             {
                 "policy.created": _("Policy started from a preset"),

@@ -1,20 +1,22 @@
 """Demo policy and plans for ``seed_demo`` (idempotent: only what is missing is created).
 
-The district starts from the "1+X" preset (seed 001). 实验小学's plan is published, 红旗小学's
-is submitted and waiting for the district, 西山小学 has a draft that still breaks the policy
+The district starts from the "1+X" preset (seed 001). 实验小学's plan is published (round one
+a lottery, three weeks ago) and later amended to a version 2 — approved and published through
+the real services — that drops a course and brings round two forward to now; 红旗小学's is
+submitted and waiting for the district, 西山小学 has a draft that still breaks the policy
 (its grades 5–6 end at 17:50) — so each side of the workflow has something to look at.
+Registration times come from ``aftercare.demo.timeline`` (relative to the day of seeding).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, time
 from decimal import Decimal
 
-from django.utils import timezone
-
+from aftercare.demo import timeline
 from aftercare.models import School, User
 from plans.checks import current_policy
-from plans.models import SchoolPlan
+from plans.models import PlanStatus, SchoolPlan
 from plans.services import plans as plan_services
 from plans.services import policy as policy_services
 
@@ -42,11 +44,14 @@ FEE_NOTICE = (
 )
 
 
-def _aware(year, month, day, hour, minute):
-    return timezone.make_aware(datetime(year, month, day, hour, minute))
+def _summer_time(start: date, end: date) -> tuple[date, date]:
+    """夏令时: September in the autumn semester, May to the end in the spring one."""
+    if start.month >= 8:
+        return start, start.replace(day=30)
+    return date(start.year, 5, 1), end
 
 
-def _build(plan_version, principal, *, late_grades=False, courses=COURSES):
+def _build(plan_version, principal, *, now, late_grades=False, courses=COURSES):
     v = plan_services.update_plan_general(
         actor=principal,
         version=plan_version,
@@ -58,6 +63,7 @@ def _build(plan_version, principal, *, late_grades=False, courses=COURSES):
             "prohibitions_confirmed": True,
         },
     )
+    summer = _summer_time(v.plan.semester.start_date, v.plan.semester.end_date)
     for grades, start in (([1, 2], time(15, 5)), ([3, 4], time(15, 50)), ([5, 6], time(16, 0))):
         end = time(17, 50) if late_grades and grades == [5, 6] else time(17, 30)
         plan_services.save_plan_part(
@@ -81,8 +87,8 @@ def _build(plan_version, principal, *, late_grades=False, courses=COURSES):
                 "weekdays": [0, 1, 2, 3, 4],
                 "start_time": start,
                 "end_time": time(18, 0),
-                "valid_from": v.plan.semester.start_date,
-                "valid_until": v.plan.semester.start_date.replace(day=30),
+                "valid_from": summer[0],
+                "valid_until": summer[1],
             },
         )
     for name, category, grades, weekdays, start, end, capacity, fee in courses:
@@ -104,29 +110,23 @@ def _build(plan_version, principal, *, late_grades=False, courses=COURSES):
                 "description": f"{name}兴趣课程，每次1课时（40分钟）。",
             },
         )
-    start = v.plan.semester.start_date
-    plan_services.save_plan_part(
-        actor=principal,
-        version=v,
-        kind="window",
-        data={
-            "kind": "extended",
-            "round": 1,
-            "opens_at": _aware(start.year, start.month, 7, 10, 40),
-            "closes_at": _aware(start.year, start.month, 8, 10, 40),
-        },
-    )
-    plan_services.save_plan_part(
-        actor=principal,
-        version=v,
-        kind="window",
-        data={
-            "kind": "extended",
-            "round": 2,
-            "opens_at": _aware(start.year, start.month, 10, 10, 40),
-            "closes_at": _aware(start.year, start.month, 11, 10, 40),
-        },
-    )
+    times = timeline(now)
+    for number, mode, opens, closes in (
+        (1, "lottery", times["round1_opens"], times["round1_closes"]),
+        (2, "fcfs", times["round2_planned_opens"], times["round2_closes"]),
+    ):
+        plan_services.save_plan_part(
+            actor=principal,
+            version=v,
+            kind="window",
+            data={
+                "kind": "extended",
+                "round": number,
+                "mode": mode,
+                "opens_at": opens,
+                "closes_at": closes,
+            },
+        )
     return v
 
 
@@ -153,6 +153,7 @@ def seed_plans(demo) -> None:
         version = _build(
             plan.versions.get(),
             principal,
+            now=demo.now,
             late_grades=(target == "draft"),
             courses=COURSES if code != "xishan" else COURSES[:2],
         )
@@ -167,3 +168,40 @@ def seed_plans(demo) -> None:
 
 def _short(code: str) -> str:
     return {"shiyan": "sy", "hongqi": "hq", "xishan": "xs"}[code]
+
+
+def amend_shiyan(demo) -> None:
+    """Demo step (after round one was drawn): 实验小学 amends its published plan — 创意美术
+    is dropped (its teacher left) and round two is brought forward to now — and the district
+    approves version 2, which the school publishes. Skipped once a second version exists."""
+    school = demo.school("shiyan")
+    plan = SchoolPlan.objects.filter(school=school, semester=demo.semester).first()
+    if plan is None or plan.versions.filter(number__gte=2).exists():
+        return
+    if not plan.versions.filter(status=PlanStatus.PUBLISHED).exists():
+        return
+    principal = User.objects.get(username="sy-principal")
+    draft = plan_services.amend_plan(actor=principal, plan=plan)
+    draft = plan_services.update_plan_general(
+        actor=principal, version=draft, data={"prohibitions_confirmed": True}
+    )
+    dropped = draft.courses.filter(name="创意美术").first()
+    if dropped is not None:
+        plan_services.delete_plan_part(actor=principal, version=draft, kind="course", part=dropped)
+    times = timeline(demo.now)
+    window = draft.windows.get(kind="extended", round=2)
+    plan_services.save_plan_part(
+        actor=principal,
+        version=draft,
+        kind="window",
+        part=window,
+        data={"opens_at": times["round2_opens"], "closes_at": times["round2_closes"]},
+    )
+    draft = plan_services.submit_plan(actor=principal, version=draft)
+    draft = plan_services.approve_plan(
+        actor=demo.official,
+        version=draft,
+        comment="同意调整：停开创意美术，第二轮报名提前。",
+    )
+    plan_services.publish_plan(actor=principal, version=draft)
+    demo.summary.append("实验小学: plan amended to version 2 (published), round two open now")

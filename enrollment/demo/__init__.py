@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enrollment.demo.applications import seed_applications
+from enrollment.demo.applications import seed_applications, seed_round_two
 from enrollment.demo.students import seed_students
 from enrollment.models import Student
 
@@ -27,4 +27,9 @@ def students_step(demo) -> None:
 
 def applications_step(demo) -> None:
     """Applications, reviews and a replayed registration rush at the first school."""
-    seed_applications(school=demo.schools[0].school)
+    seed_applications(school=demo.schools[0].school, now=demo.now)
+
+
+def round_two_step(demo) -> None:
+    """Round two of the amended plan (plans' step 32), open now."""
+    seed_round_two(school=demo.schools[0].school, now=demo.now)
