@@ -104,9 +104,7 @@ class Institution(models.Model):
 
 class InstitutionAccount(models.Model):
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
-    institution = models.ForeignKey(
-        Institution, on_delete=models.PROTECT, related_name="accounts"
-    )
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="accounts")
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="institution_account")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -160,6 +158,10 @@ class InstitutionPolicy(models.Model):
     def __str__(self):
         return str(self.district)
 
+    @property
+    def ceiling_yuan(self) -> str:
+        return f"{self.price_ceiling_fen / 100:.2f}"
+
 
 class BatchStatus(models.TextChoices):
     OPEN = "open", pgettext_lazy("admission batch", "Open")
@@ -204,28 +206,20 @@ class AdmissionBatch(models.Model):
 class Instructor(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
-    institution = models.ForeignKey(
-        Institution, on_delete=models.PROTECT, related_name="staff"
-    )
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="staff")
     full_name = models.CharField(_("name"), max_length=64)
     id_card_hash = models.CharField(max_length=64, editable=False)
     id_card_last4 = models.CharField(_("ID card (last 4)"), max_length=4)
-    mobile = models.CharField(
-        _("mobile"), max_length=11, blank=True, validators=[mobile_validator]
-    )
+    mobile = models.CharField(_("mobile"), max_length=11, blank=True, validators=[mobile_validator])
     qualification = models.CharField(_("qualification"), max_length=120)
     qualification_valid_until = models.DateField(
         _("qualification valid until"), null=True, blank=True
     )
-    background_checked_on = models.DateField(
-        _("background check done on"), null=True, blank=True
-    )
+    background_checked_on = models.DateField(_("background check done on"), null=True, blank=True)
     sexual_offence_checked = models.BooleanField(
         _("includes the sexual-offence record check"), default=False
     )
-    consent_given_on = models.DateField(
-        _("consent to the check given on"), null=True, blank=True
-    )
+    consent_given_on = models.DateField(_("consent to the check given on"), null=True, blank=True)
     background_check_valid_until = models.DateField(
         _("background check valid until"), null=True, blank=True
     )
@@ -263,9 +257,7 @@ class ApplicationStatus(models.TextChoices):
 class Application(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
-    batch = models.ForeignKey(
-        AdmissionBatch, on_delete=models.PROTECT, related_name="applications"
-    )
+    batch = models.ForeignKey(AdmissionBatch, on_delete=models.PROTECT, related_name="applications")
     institution = models.ForeignKey(
         Institution, on_delete=models.PROTECT, related_name="applications"
     )
@@ -321,9 +313,7 @@ class Application(models.Model):
 
 class ApplicationCourse(models.Model):
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
-    application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="courses"
-    )
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="courses")
     name = models.CharField(pgettext_lazy("course", "name"), max_length=60)
     content = models.TextField(_("content"))
     grades = models.CharField(_("grades"), max_length=40, blank=True)
@@ -345,3 +335,7 @@ class ApplicationCourse(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def price_yuan(self) -> str:
+        return f"{self.price_fen / 100:.2f}"

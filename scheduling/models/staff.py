@@ -1,10 +1,8 @@
-"""School staff for after-school service, their vetting, and the district's whitelist of
-third-party institutions.
+"""School staff for after-school service and their vetting.
 
-* ``Institution`` — a third-party institution (第三方机构) the district has admitted: licence,
-  price list, evaluation, and a status (approved, suspended, exited). Schools may take
-  instructors only from approved ones. District-level: every member of the district sees the
-  list (the bureau publishes it).
+* ``Institution`` — now ``institutions.models.Institution`` (admission in batches, price
+  ceilings, instructors' checks: issue 18), re-exported here. Schools may take instructors
+  only from approved ones.
 * ``StaffMember`` — someone a school may schedule: its own teachers (linked to their user),
   retired teachers, volunteers, external hires and instructors of an institution.
 * ``VettingRecord`` — one step of the vetting external people need before they may teach
@@ -16,66 +14,15 @@ third-party institutions.
 
 import uuid
 
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from aftercare.models import District, School, User, mobile_validator
 from aftercare.tenancy import TenantQuerySet, TenantRule
 
-
-class InstitutionStatus(models.TextChoices):
-    APPROVED = "approved", pgettext_lazy("institution status", "Approved")
-    SUSPENDED = "suspended", pgettext_lazy("institution status", "Suspended")
-    EXITED = "exited", pgettext_lazy("institution status", "Exited")
-
-
-class Institution(models.Model):
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
-    name = models.CharField(_("name"), max_length=100)
-    licence_number = models.CharField(_("licence number"), max_length=64)
-    licence_valid_until = models.DateField(_("licence valid until"), null=True, blank=True)
-    price_list = models.TextField(_("price list"), blank=True)
-    evaluation_score = models.DecimalField(
-        _("satisfaction in the last evaluation (%)"),
-        max_digits=4,
-        decimal_places=1,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0)],
-    )
-    evaluation_note = models.CharField(_("evaluation note"), max_length=200, blank=True)
-    status = models.CharField(
-        _("status"),
-        max_length=12,
-        choices=InstitutionStatus.choices,
-        default=InstitutionStatus.APPROVED,
-    )
-    status_note = models.CharField(_("reason"), max_length=200, blank=True)
-    status_changed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    tenant_rule = TenantRule(school=None)
-    objects = TenantQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("third-party institution")
-        verbose_name_plural = _("third-party institutions")
-        ordering = ["district_id", "name"]
-        constraints = [
-            models.UniqueConstraint(fields=["district", "name"], name="institution_name_unique"),
-            models.CheckConstraint(
-                condition=Q(evaluation_score__isnull=True)
-                | Q(evaluation_score__gte=0, evaluation_score__lte=100),
-                name="institution_score_percent",
-            ),
-        ]
-
-    def __str__(self):
-        return self.name
+# The whitelist moved to the institutions app (issue 18); re-exported for scheduling's modules.
+from institutions.models import Institution, InstitutionStatus  # noqa: F401
 
 
 class StaffKind(models.TextChoices):
