@@ -34,6 +34,7 @@ api_v1 = [
     path("", include("attendance.api.urls")),
     path("", include("feedback.api.urls")),
     path("", include("reporting.api_urls")),
+    path("", include("institutions.api")),
     path("", include(router.urls)),
 ]
 
@@ -89,6 +90,7 @@ urlpatterns = [
     path("", include("feedback.urls")),
     path("", include("billing.urls")),
     path("", include("reporting.urls")),
+    path("", include("institutions.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
