@@ -17,6 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS = [
     "aftercare",
     "plans",
+    # Third-party institutions (issue 18): admitted by the district, above plans (nothing of
+    # it needs plans) and below scheduling, which schedules their instructors.
+    "institutions",
     "enrollment",
     "scheduling",
     "safety",
