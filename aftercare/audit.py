@@ -9,7 +9,26 @@ from django.db import models
 from aftercare.actions import action_label, register_actions
 from aftercare.models import AuditEvent, District, School
 
-__all__ = ["action_label", "record_event", "register_actions"]
+__all__ = ["action_label", "record_event", "register_actions", "register_object_repr"]
+
+# model label -> how an event shows the object, for models whose ``str`` names a child
+# (registered by their apps): the log then references the object, not the child's name.
+_object_reprs: dict[str, Any] = {}
+
+
+def register_object_repr(label: str, fn) -> None:
+    _object_reprs[label] = fn
+
+
+def reference(obj) -> str:
+    """An object by its kind and (short) id instead of its ``str``."""
+    ident = getattr(obj, "public_id", None)
+    return f"{obj._meta.verbose_name} #{ident.hex[:8] if ident else obj.pk}"
+
+
+def _object_repr(obj) -> str:
+    fn = _object_reprs.get(obj._meta.label_lower)
+    return str(fn(obj) if fn is not None else obj)[:200]
 
 
 def _district_and_school(obj) -> tuple[District | None, School | None]:
@@ -45,7 +64,7 @@ def record_event(
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(getattr(obj, "public_id", None) or getattr(obj, "pk", "") or ""),
-        object_repr=str(obj)[:200] if obj is not None else "",
+        object_repr=_object_repr(obj) if obj is not None else "",
         payload=payload or {},
         ip_address=ip_address,
     )
