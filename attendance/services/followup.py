@@ -2,12 +2,16 @@
 
 * ``flag_absences`` / ``flag_late_pickups`` — called by the roll and pickup services inside
   their transaction: count the children's unexcused absent days (late pickups) within the
-  policy's window ending on the session's day; at the policy's count, one ``INSERT … ON
+  policy's window ending on the session's day (each kind has its own count and window in the
+  district policy); at the policy's count, one ``INSERT … ON
   CONFLICT DO NOTHING`` opens a flag (a partial unique index keeps one open flag per child
   and kind, whatever runs concurrently) and the homeroom teacher is told.
 * ``issue_warning`` — a recorded warning to the guardians (homeroom teacher or school).
 * ``dismiss_student`` — the school's decision; refused until the semester holds the
-  policy's number of recorded warnings for the child.
+  policy's number of recorded warnings for the child. In the same transaction the child's
+  participating application(s) of the semester are withdrawn by the school
+  (``enrollment.services.applications.withdraw_by_school``): seats go to the waiting lists
+  and billing's withdrawal sweep refunds as for a family's withdrawal.
 * ``close_follow_up`` — the school closes a flag with a note.
 """
 
@@ -25,7 +29,8 @@ from aftercare.audit import record_event
 from aftercare.errors import Conflict, InvalidInput, NotAllowed
 from aftercare.models import Semester, User
 from aftercare.tenancy import Scope
-from enrollment.models import Application, Guardianship, Student
+from enrollment.models import Application, ApplicationStatus, Guardianship, Student
+from enrollment.services.applications import withdraw_by_school
 from scheduling.models import Session
 
 from ..access import is_homeroom_teacher, is_manager
@@ -82,9 +87,10 @@ def flag_absences(*, session: Session, student_ids: list[int], now: datetime | N
 def flag_late_pickups(
     *, session: Session, student_ids: list[int], now: datetime | None = None
 ) -> int:
-    """As ``flag_absences``, for late pickups (the same count and window of the policy)."""
+    """As ``flag_absences``, for late pickups, with the policy's own late-pickup count and
+    window (``late_pickup_flag_count`` within ``late_pickup_window_days``)."""
     policy = policy_for_session(session)
-    start, end = _window(session.date, policy.unexcused_absence_window_days)
+    start, end = _window(session.date, policy.late_pickup_window_days)
     rows = (
         Departure.objects.filter(
             student_id__in=student_ids, is_late=True, date__gte=start, date__lte=end
@@ -92,10 +98,8 @@ def flag_late_pickups(
         .values("student_id")
         .annotate(n=Count("date", distinct=True))
     )
-    due = {r["student_id"]: r["n"] for r in rows if r["n"] >= policy.unexcused_absence_flag_count}
-    return _open(
-        session, FollowUpKind.LATE_PICKUPS, due, policy.unexcused_absence_window_days, now=now
-    )
+    due = {r["student_id"]: r["n"] for r in rows if r["n"] >= policy.late_pickup_flag_count}
+    return _open(session, FollowUpKind.LATE_PICKUPS, due, policy.late_pickup_window_days, now=now)
 
 
 def _open(session: Session, kind: str, due: dict[int, int], window: int, *, now=None) -> int:
@@ -228,7 +232,7 @@ def issue_warning(
         actor=actor,
         action="attendance.warning_issued",
         obj=student,
-        payload={"warning": str(warning.public_id), "number": n, "text": text},
+        payload={"warning": str(warning.public_id), "number": n},
     )
     inbox(
         _guardian_messages(
@@ -253,8 +257,9 @@ def dismiss_student(
 ) -> Dismissal:
     """The school ends a child's after-school service (劝退) after its last day. Refused
     (Conflict ``warnings_missing``) until the semester holds the policy's number of recorded
-    warnings. Errors: NotAllowed (managers only), InvalidInput (last day, reason), Conflict
-    ``already_dismissed``."""
+    warnings. The child's participating applications of the semester are withdrawn by the
+    school with the same last day and reason (see the module doc). Errors: NotAllowed
+    (managers only), InvalidInput (last day, reason), Conflict ``already_dismissed``."""
     now = now or timezone.now()
     if not is_manager(Scope(actor), student.school_id):
         raise NotAllowed(_("Only the school's principal or administrators can dismiss a child."))
@@ -309,6 +314,22 @@ def dismiss_student(
             _("%(name)s was already dismissed this semester.") % {"name": student.name},
             code="already_dismissed",
         ) from exc
+    withdrawn = [
+        withdraw_by_school(
+            actor=actor,
+            application=app,
+            last_day=last_day,
+            reason=reason,
+            source=f"dismissal:{dismissal.public_id}",
+            tell_family=False,
+            now=now,
+        )
+        for app in Application.objects.filter(
+            student=student,
+            semester=semester,
+            status__in=[ApplicationStatus.APPROVED, ApplicationStatus.WITHDRAWAL_REQUESTED],
+        ).order_by("pk")
+    ]
     FollowUp.objects.filter(student=student, status=FollowUpStatus.OPEN).update(
         status=FollowUpStatus.CLOSED,
         closed_by=actor,
@@ -319,7 +340,12 @@ def dismiss_student(
         actor=actor,
         action="attendance.dismissed",
         obj=student,
-        payload={"last_day": str(last_day), "warnings": warnings, "reason": reason},
+        payload={
+            "dismissal": str(dismissal.public_id),
+            "last_day": str(last_day),
+            "warnings": warnings,
+            "applications_withdrawn": [str(a.public_id) for a in withdrawn],
+        },
     )
     inbox(
         _guardian_messages(

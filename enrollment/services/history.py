@@ -11,6 +11,7 @@ a set of applications in one INSERT … SELECT (bulk approval: thousands at once
     submitted ─▶ applied ─▶ class_approved | flagged | rejected ─▶ approved
     approved: listed, agreement_signed, insurance_confirmed, activated (status unchanged)
     approved ─▶ withdrawal_requested ─▶ withdrawn, or ─(withdrawal_declined)─▶ approved
+    approved | withdrawal_requested ─(the school withdraws)─▶ withdrawn
 
 The rows are append-only (a trigger refuses UPDATE and DELETE); the parent's timeline and,
 later, invoices and refunds read them.
@@ -51,7 +52,8 @@ LIFECYCLE: dict[str, tuple[tuple[str, ...], str | None]] = {
     E.ACTIVATED: (PARTICIPATING, None),
     E.WITHDRAWAL_REQUESTED: ((S.APPROVED,), S.WITHDRAWAL_REQUESTED),
     E.WITHDRAWAL_DECLINED: ((S.WITHDRAWAL_REQUESTED,), S.APPROVED),
-    E.WITHDRAWN: ((S.WITHDRAWAL_REQUESTED,), S.WITHDRAWN),
+    # from approved too: the school withdraws a child (withdraw_by_school, e.g. 劝退)
+    E.WITHDRAWN: (PARTICIPATING, S.WITHDRAWN),
 }
 
 REASON_MAX = ApplicationTransition._meta.get_field("reason").max_length

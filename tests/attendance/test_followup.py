@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from aftercare.models import Notification
+from aftercare.models import AuditEvent, Notification
 from attendance.models import AttendanceWarning, Dismissal, FollowUp, FollowUpKind
+from enrollment.models import Application, ApplicationStatus, ApplicationTransition
 from tests.attendance.helpers import take_roll, url
 from tests.attendance.world import DAY
 
@@ -78,6 +79,17 @@ def test_dismissal_only_after_the_recorded_warnings(daily, api):
     assert Dismissal.objects.get().warnings == 2
     flag.refresh_from_db()
     assert flag.status == "closed"
+    # the dismissal withdrew the child's application through enrollment (seat, billing)
+    app = Application.objects.get(student=child)
+    assert app.status == ApplicationStatus.WITHDRAWN
+    assert str(app.withdrawal_effective_date) == body["last_day"]
+    assert app.withdrawal_reason == body["reason"]
+    step = ApplicationTransition.objects.get(application=app, event="withdrawn")
+    assert step.payload["by_school"] is True
+    assert step.payload["source"] == f"dismissal:{Dismissal.objects.get().public_id}"
+    dismissed = AuditEvent.objects.get(action="attendance.dismissed")
+    assert dismissed.payload["applications_withdrawn"] == [str(app.public_id)]
+    assert body["reason"] not in str(dismissed.payload)  # ids, not free text naming the child
     # After the last day the child is off the roll.
     from attendance.selectors.common import roster_students
 
@@ -106,3 +118,26 @@ def test_followups_page(daily, client, login):
     assert r.status_code == 302
     flag.refresh_from_db()
     assert flag.status == "closed"
+
+
+def test_a_dismissal_refused_for_warnings_withdraws_nothing(daily, api):
+    child = daily.children[1]
+    r = api(daily.user("principal")).post(
+        url(
+            "api-attendance-followup-dismiss",
+            FollowUp.objects.create(
+                district=daily.school.district,
+                school=daily.school,
+                student=child,
+                kind=FollowUpKind.ABSENCES,
+                count=3,
+                window_days=30,
+                opened_at=timezone.now(),
+            ).public_id,
+        ),
+        {"last_day": str(DAY + timedelta(days=3)), "reason": "r"},
+        format="json",
+    )
+    assert r.status_code == 409
+    assert Application.objects.get(student=child).status == ApplicationStatus.APPROVED
+    assert not ApplicationTransition.objects.filter(event="withdrawn").exists()

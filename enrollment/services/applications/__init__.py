@@ -54,6 +54,7 @@ from enrollment.services.applications.common import (
 )
 from enrollment.services.applications.export import export_applications
 from enrollment.services.applications.review import review_application
+from enrollment.services.applications.school_withdrawal import withdraw_by_school
 from enrollment.services.applications.withdrawals import (
     approve_withdrawal,
     decline_withdrawal,
@@ -86,4 +87,5 @@ __all__ = [
     "school_url",
     "sign_agreement",
     "verify_priority_groups",
+    "withdraw_by_school",
 ]
