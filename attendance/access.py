@@ -137,7 +137,7 @@ def lookup_session_for_roll(user, public_id) -> tuple[Session, SessionAccess]:
     (
         pk, district_id, school_id, plan_id, version_id, group_id, day, weekday, start, end,
         status, cancel_reason, session_public_id, group_name, kind, lineage, group_public_id,
-        policy_id, grace, flag_count, window_days, warnings,
+        policy_id, grace, flag_count, window_days, warnings, late_count, late_window,
         assigned, linked, substitute, has_handovers, manager, teacher, official,
     ) = row  # fmt: skip
     if not (official or manager or (teacher and (linked or substitute))):
@@ -170,7 +170,9 @@ def lookup_session_for_roll(user, public_id) -> tuple[Session, SessionAccess]:
     session._has_handovers = has_handovers
     session._policy_id = policy_id
     session._attendance_policy = (
-        AttendancePolicy(grace, flag_count, window_days, warnings) if policy_id else None
+        AttendancePolicy(grace, flag_count, window_days, warnings, late_count, late_window)
+        if policy_id
+        else None
     )
     return session, SessionAccess(
         assigned=assigned, substitute=substitute, manager=manager, official=official

@@ -20,6 +20,7 @@ SELECT s.id, s.district_id, s.school_id, s.plan_id, s.version_id, s.group_id, s.
        g.name, g.kind, g.lineage, g.public_id, v.policy_id,
        p.late_pickup_grace_minutes, p.unexcused_absence_flag_count,
        p.unexcused_absence_window_days, p.warnings_before_dismissal,
+       p.late_pickup_flag_count, p.late_pickup_window_days,
        EXISTS (SELECT 1 FROM scheduling_assignment a
                  JOIN scheduling_staffmember sm ON sm.id = a.staff_id
                 WHERE a.group_id = s.group_id AND a.weekday = s.weekday AND a.role = 'teacher'

@@ -84,6 +84,8 @@ class AttendancePolicy:
     unexcused_absence_flag_count: int = 3
     unexcused_absence_window_days: int = 30
     warnings_before_dismissal: int = 2
+    late_pickup_flag_count: int = 3
+    late_pickup_window_days: int = 30
 
 
 def _from_policy(policy: DistrictPolicy | None) -> AttendancePolicy:
@@ -94,6 +96,8 @@ def _from_policy(policy: DistrictPolicy | None) -> AttendancePolicy:
         unexcused_absence_flag_count=policy.unexcused_absence_flag_count,
         unexcused_absence_window_days=policy.unexcused_absence_window_days,
         warnings_before_dismissal=policy.warnings_before_dismissal,
+        late_pickup_flag_count=policy.late_pickup_flag_count,
+        late_pickup_window_days=policy.late_pickup_window_days,
     )
 
 

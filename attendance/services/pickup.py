@@ -96,7 +96,7 @@ def add_pickup_person(
         actor=actor,
         action="pickup.person_added",
         obj=student,
-        payload={"person": str(person.public_id), "name": name, "relation": relation},
+        payload={"person": str(person.public_id), "relation": relation},  # ids, no names
     )
     return person
 
@@ -112,7 +112,7 @@ def remove_pickup_person(*, actor: User, person: PickupPerson, now=None) -> None
         actor=actor,
         action="pickup.person_removed",
         obj=person.student,
-        payload={"person": str(person.public_id), "name": person.name},
+        payload={"person": str(person.public_id)},
     )
 
 
@@ -253,7 +253,9 @@ def record_pickup(
             obj=session,
             payload={
                 "student": str(child.public_id),
-                "by": name,
+                # who picked up, by id (the person listed, or the guardian's user)
+                "person": str(who.public_id) if who is not None else "",
+                "guardian": guardianship.user_id if guardianship is not None else None,
                 "relation": str(relation),
                 "at": at.isoformat(),
                 "minutes_late": minutes_late,

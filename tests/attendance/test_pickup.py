@@ -105,6 +105,46 @@ def test_late_pickups_are_counted_and_flagged(daily, clock):
     assert (flag.kind, flag.count) == (FollowUpKind.LATE_PICKUPS, 3)
 
 
+def _late_pickups(daily, clock, child, offsets):
+    parent = daily.parents[child.pk]
+    for offset in offsets:
+        session = daily.sessions[offset]
+        clock.set(16, 0, session.date)
+        take_roll(daily, session)
+        clock.set(18, 0, session.date)
+        services.record_pickup(
+            actor=daily.user("care"),
+            session=session,
+            student=child.public_id,
+            person=parent.public_id,
+        )
+
+
+def test_late_pickups_have_their_own_count_not_the_absence_one(daily, clock):
+    """Late pickups follow late_pickup_flag_count, not unexcused_absence_flag_count."""
+    type(daily.policy).objects.filter(pk=daily.policy.pk).update(
+        unexcused_absence_flag_count=9, late_pickup_flag_count=2, late_pickup_window_days=30
+    )
+    child = daily.children[0]
+    _late_pickups(daily, clock, child, (-1, 0))
+    flag = FollowUp.objects.get(student=child)
+    assert (flag.kind, flag.count, flag.window_days) == (FollowUpKind.LATE_PICKUPS, 2, 30)
+
+
+def test_late_pickups_have_their_own_window(daily, clock):
+    """Two late pickups two days apart: outside a one-day window, no flag (the absence
+    window, 30 days, would have flagged)."""
+    type(daily.policy).objects.filter(pk=daily.policy.pk).update(
+        unexcused_absence_flag_count=2,
+        unexcused_absence_window_days=30,
+        late_pickup_flag_count=2,
+        late_pickup_window_days=1,
+    )
+    child = daily.children[0]
+    _late_pickups(daily, clock, child, (-1, 1))
+    assert not FollowUp.objects.filter(student=child).exists()
+
+
 def test_close_the_group_only_when_everyone_left(daily, api, clock):
     take_roll(daily, absent=daily.children[2:])
     close = url("api-attendance-close", daily.today.public_id)
