@@ -21,6 +21,11 @@ urlpatterns = [
     ),
     path("safety/incidents/<uuid:incident_id>/", pages.incident, name="safety_incident"),
     path(
+        "safety/incidents/<uuid:incident_id>/correct/",
+        pages.incident_edit,
+        name="safety_incident_edit",
+    ),
+    path(
         "safety/incidents/<uuid:incident_id>/<slug:action>/",
         pages.incident_action,
         name="safety_incident_action",

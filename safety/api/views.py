@@ -233,10 +233,47 @@ class IncidentsView(APIView):
         return created(SafetyIncidentSerializer(incident).data)
 
 
+class SafetyIncidentCorrectionSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=IncidentKind.choices, required=False)
+    severity = serializers.ChoiceField(choices=IncidentSeverity.choices, required=False)
+    occurred_at = serializers.DateTimeField(required=False)
+    place = serializers.CharField(required=False)
+    description = serializers.CharField(required=False)
+    action_taken = serializers.CharField(required=False)
+    photos = serializers.ListField(child=serializers.FileField(), required=False)
+
+
+CORRECTABLE = ("kind", "severity", "place", "description", "action_taken")
+
+
 class IncidentView(APIView):
+    parser_classes = PARSERS
+
     @extend_schema(responses={200: SafetyIncidentSerializer, **ERRORS})
     def get(self, request, incident_id):
         incident = selectors.lookup_incident(scope_for(request), incident_id)
+        return Response(SafetyIncidentSerializer(incident).data)
+
+    @extend_schema(
+        request=SafetyIncidentCorrectionSerializer,
+        responses={200: SafetyIncidentSerializer, **ERRORS},
+    )
+    def patch(self, request, incident_id):
+        """The teacher who recorded it corrects it before a guardian acknowledged it (403 for
+        anyone else, 409 once acknowledged: amend it instead). Audited; the guardians are
+        told what changed."""
+        incident = selectors.lookup_incident(scope_for(request), incident_id)
+        data = _data(request)
+        values = {k: str(data.get(k) or "") for k in CORRECTABLE if k in data}
+        if "occurred_at" in data:
+            values["occurred_at"] = _when(data.get("occurred_at"))
+        incident = incident_services.edit_incident(
+            actor=request.user,
+            incident=incident,
+            photos=list(request.FILES.getlist("photos")) if request.FILES else [],
+            **values,
+        )
+        incident.refresh_from_db()
         return Response(SafetyIncidentSerializer(incident).data)
 
 

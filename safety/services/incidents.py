@@ -8,8 +8,10 @@
   inbox message (delivered after commit by the outbox); a serious incident is also sent to
   the school's principal and administrators and to the district's officials, and marked
   ``escalated_at`` (a CHECK constraint backs it).
-* ``edit_incident`` — the recorder may correct it while no guardian has acknowledged it;
-  afterwards it is a Conflict (409): only ``amend_incident`` remains, which appends an
+* ``edit_incident`` — the recorder may correct it while no guardian has acknowledged it
+  (audited with the names of the changed fields; the guardians are told what changed);
+  afterwards it is a Conflict (409) — and a trigger refuses the UPDATE in PostgreSQL too
+  (migration 0003): only ``amend_incident`` remains, which appends an
   ``IncidentAmendment`` (append-only in the database) and tells the guardians.
 * ``acknowledge_incident`` — a guardian, once (the row is locked; a second one is 409).
 
@@ -274,6 +276,23 @@ def _notify_recorded(incident: Incident) -> None:
         )
 
 
+def _notify_corrected(incident: Incident, changed: list[str], photos: int) -> None:
+    """The guardians are told what the recorder corrected (field labels, not values)."""
+    labels = [str(Incident._meta.get_field(name).verbose_name) for name in changed]
+    if photos:
+        labels.append(_("photos"))
+    for user in _guardians(incident.student):
+        notify(
+            recipient=user,
+            district=incident.district,
+            title=_("The teacher corrected the incident report about %(child)s")
+            % {"child": incident.student.name},
+            body=_("Corrected: %(fields)s. Please read it again.") % {"fields": "、".join(labels)},
+            url=_url(incident),
+            key=f"safety:incident:{incident.pk}:corrected:{timezone.now().timestamp()}:{user.pk}",
+        )
+
+
 def _locked(incident: Incident) -> Incident:
     return (
         Incident.objects.select_for_update()
@@ -329,6 +348,8 @@ def edit_incident(*, actor, incident: Incident, photos=None, **values) -> Incide
             _store(locked, checked, actor, written)
             if locked.severity == IncidentSeverity.SERIOUS and not was_serious:
                 _notify_recorded(locked)
+            if changed or checked:
+                _notify_corrected(locked, changed, len(checked))
             record_event(
                 actor=actor,
                 action="safety.incident_edited",

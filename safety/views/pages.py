@@ -157,6 +157,7 @@ def consent(request, student_id):
     _require(rules.is_guardian(request.scope, student))
     notice = selectors.current_notice(student.district_id)
     state = selectors.consent_state(student)
+    binding = request.GET.get("flow") == "binding"  # right after binding the child
     form = ConsentForm(
         request.POST or None,
         current={p: d is not None for p, d in state.items()},
@@ -175,11 +176,17 @@ def consent(request, student_id):
             apply_domain_error(form, err)
         else:
             messages.success(request, _("Your decisions are recorded."))
-            return redirect("safety_family")
+            return redirect("family_home" if binding else "safety_family")
     return render(
         request,
         "safety/consent.html",
-        {"student": student, "notice": notice, "form": form, "state": state},
+        {
+            "student": student,
+            "notice": notice,
+            "form": form,
+            "state": state,
+            "binding": binding,
+        },
     )
 
 
@@ -252,6 +259,55 @@ def incident_new(request, student_id):
     )
 
 
+@login_required
+@domain_errors
+def incident_edit(request, incident_id):
+    """The teacher who recorded an incident corrects it before any guardian acknowledged it
+    (afterwards: 409, add an amendment on the incident's page)."""
+    item = selectors.lookup_incident(request.scope, incident_id)
+    _require(rules.can_edit_incident(request.scope, item))
+    if item.is_acknowledged:
+        messages.error(
+            request, _("A guardian has acknowledged this incident: add an amendment instead.")
+        )
+        return redirect("safety_incident", incident_id=item.public_id)
+    initial = {
+        "kind": item.kind,
+        "severity": item.severity,
+        "occurred_at": timezone.localtime(item.occurred_at).replace(second=0, microsecond=0),
+        "place": item.place,
+        "description": item.description,
+        "action_taken": item.action_taken,
+    }
+    form = IncidentForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            incident_services.edit_incident(
+                actor=request.user,
+                incident=item,
+                photos=data["photos"],
+                **{k: data[k] for k in initial},
+            )
+        except DomainError as err:
+            apply_domain_error(form, err)
+        else:
+            messages.success(request, _("Corrected. The guardians have been told."))
+            return redirect("safety_incident", incident_id=item.public_id)
+    return render(
+        request,
+        "safety/incident_form.html",
+        {
+            "student": item.student,
+            "form": form,
+            "incident": item,
+            "editing": True,
+            "photo_consent": selectors.has_consent(item.student, "photos"),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
 def _back_to_incident(request, incident_id, **_kw):
     return f"/safety/incidents/{incident_id}/"
 
@@ -270,6 +326,7 @@ def incident(request, incident_id):
             "photos": list(item.photos.all()) if rules.can_see_photos(scope, item) else [],
             "can_acknowledge": rules.can_acknowledge(scope, item) and not item.is_acknowledged,
             "can_amend": rules.can_amend(scope, item),
+            "can_correct": rules.can_edit_incident(scope, item) and not item.is_acknowledged,
             "amend_form": AmendForm(),
             "serious": item.severity == IncidentSeverity.SERIOUS,
         },

@@ -63,6 +63,7 @@ def foreign_safety_routes(world) -> dict:
         "safety_export": ("get", reverse("safety_export", args=[s])),
         "safety_deletion_request": ("post", reverse("safety_deletion_request", args=[s])),
         "safety_incident": ("get", reverse("safety_incident", args=[i])),
+        "safety_incident_edit": ("get", reverse("safety_incident_edit", args=[i])),
         "safety_incident_action": ("post", reverse("safety_incident_action", args=[i, "amend"])),
         "safety_photo": ("get", reverse("safety_photo", args=[photo.public_id])),
         "safety_deletion_decide": (
