@@ -9,7 +9,7 @@ class BillingConfig(AppConfig):
     def ready(self):
         from aftercare import registry
         from aftercare.audit import register_actions
-        from billing import demo, tasks
+        from billing import anonymise, demo, tasks
         from billing.views import home
 
         # Registered in every process (web included), so billing.jobs can send them by name.
@@ -22,6 +22,8 @@ class BillingConfig(AppConfig):
         registry.register_landing(90, home.committee_landing)
         registry.register_demo_step(50, demo.billing_step)
         registry.register_demo_step(55, demo.payouts_step)
+
+        registry.register_anonymiser(anonymise.COVERS, anonymise.anonymise_child)
 
         register_actions(
             {

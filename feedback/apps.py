@@ -9,7 +9,7 @@ class FeedbackConfig(AppConfig):
     def ready(self):
         from aftercare import registry
         from aftercare.audit import register_actions
-        from feedback import demo, tasks
+        from feedback import anonymise, demo, tasks
         from feedback.views import home
 
         # Registered in every process (web included): beat sends it by name.
@@ -21,6 +21,8 @@ class FeedbackConfig(AppConfig):
         registry.register_home_section("teacher", 30, home.teacher_section)
         registry.register_home_section("family", 20, home.family_section)
         registry.register_demo_step(47, demo.feedback_step)
+
+        registry.register_anonymiser(anonymise.COVERS, anonymise.anonymise_child)
 
         register_actions(
             {

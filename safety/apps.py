@@ -8,7 +8,7 @@ class SafetyConfig(AppConfig):
 
     def ready(self):
         from aftercare import registry
-        from aftercare.audit import register_actions
+        from aftercare.audit import reference, register_actions, register_object_repr
         from safety import demo
         from safety.views import home
 
@@ -18,6 +18,17 @@ class SafetyConfig(AppConfig):
         registry.register_home_section("family", 18, home.family_section)
         registry.register_home_section("district", 18, home.district_section)
         registry.register_demo_step(44, demo.safety_step)
+        registry.register_flow_step("child_bound", home.after_binding)
+        # audit events reference a child by id, not by name (PIPL: minimum necessary; and
+        # nothing for anonymisation to chase later)
+        for label in (
+            "enrollment.student",
+            "enrollment.guardianship",
+            "enrollment.bindingrequest",
+            "safety.safetyprofile",
+            "safety.deletionrequest",
+        ):
+            register_object_repr(label, reference)
 
         register_actions(
             {

@@ -11,12 +11,25 @@ the family's own); every export is audited.
 
 **Deletion** (``request_deletion`` → ``decide_deletion``): the school reviews the request
 against its retention duties (fees and the ledger, insurance, incidents under review) and
-refuses with a reason, or approves — which anonymises at once (``anonymise_child``): the
-child's name, student number and the roster's guardian mobile are replaced, the safety
-profile and incident photos are deleted, free text naming the child (incidents, amendments,
-pickup persons, leave notes, complaints) is replaced by ``SCRUBBED``. Rows stay, so invoices,
-payments, the double-entry ledger and its totals, attendance counts and the audit log are
-unchanged. The child's guardianships stay (their receipts stay theirs).
+refuses with a reason, or approves — which anonymises at once, in the same transaction
+(``anonymise_child``):
+
+* the student row: name, student number and the roster's guardian mobile replaced;
+* the safety profile and incident photos deleted (files after commit);
+* every text column of the child's rows in the apps at or below safety (``SCRUB_TEXT``, by
+  label) replaced by ``SCRUBBED`` (an empty one stays empty);
+* the apps above safety run their own anonymisers, registered through
+  ``aftercare.registry.register_anonymiser`` (feedback: complaints; billing: exemption notes,
+  evidence files, refusal reasons) — safety imports neither;
+* the audit log: the child's names (name, student number) replaced in the payload values and
+  ``object_repr`` of the district's events (``redact_audit``, the one narrow path the
+  append-only trigger accepts, safety migration 0004). New events reference a child by id
+  (``aftercare.audit.register_object_repr``, registered in ``SafetyConfig.ready``).
+
+Rows stay, so invoices, payments, the double-entry ledger and its totals, attendance counts
+and the audit log's rows are unchanged; the guardianships stay (their receipts stay theirs).
+``tests/safety/test_anonymise.py`` fails when a text column of a child-data model is neither
+scrubbed, covered by a registered anonymiser, nor exempt with a reason (``NO_SCRUB``).
 """
 
 from __future__ import annotations
@@ -28,12 +41,13 @@ import zipfile
 from django.apps import apps
 from django.core import serializers
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftercare import registry
 from aftercare.audit import record_event
 from aftercare.errors import Conflict, InvalidInput
 from aftercare.notifications import notify
@@ -42,6 +56,7 @@ from aftercare.tenancy import Scope
 from enrollment.models import Guardianship, Student
 
 from .. import rules, selectors
+from ..anonymise import SCRUBBED, scrubbed
 from ..models import (
     DeletionRequest,
     DeletionStatus,
@@ -50,8 +65,6 @@ from ..models import (
     IncidentPhoto,
     SafetyProfile,
 )
-
-SCRUBBED = "(已匿名化)"
 
 # model label -> lookup from that model to the child's primary key
 CHILD_DATA: dict[str, str] = {
@@ -85,13 +98,43 @@ CHILD_DATA: dict[str, str] = {
 # model label -> why it is not in the export (none yet: every child-data model is exported)
 EXEMPT: dict[str, str] = {}
 
-# Free text that may name the child or the family, replaced on anonymisation.
-SCRUB_TEXT: dict[str, dict[str, str]] = {
-    "attendance.pickupperson": {"name": SCRUBBED},
-    "attendance.leaverequest": {"note": SCRUBBED},
-    "attendance.departure": {"picked_up_by": SCRUBBED},
-    "feedback.complaint": {"description": SCRUBBED, "caller_name": ""},
-    "enrollment.application": {"parent_note": ""},
+# Free text that may name the child or the family, in the apps at or below safety (by label:
+# attendance sits above safety). Anonymisation replaces each non-empty value with
+# ``SCRUBBED`` (an empty one stays empty, so "has a reason" constraints keep holding).
+SCRUB_TEXT: dict[str, tuple[str, ...]] = {
+    "enrollment.bindingrequest": ("reason",),
+    "enrollment.application": (
+        "parent_note",
+        "review_note",
+        "rejection_reason",
+        "insurance_note",
+        "withdrawal_reason",
+        "withdrawal_decision_note",
+    ),
+    "scheduling.groupmember": ("note",),
+    "safety.incident": ("place", "description", "action_taken"),
+    "safety.incidentamendment": ("text",),
+    "safety.deletionrequest": ("reason",),
+    "attendance.attendancemark": ("note",),
+    "attendance.followup": ("close_note",),
+    "attendance.attendancewarning": ("text",),
+    "attendance.dismissal": ("reason",),
+    "attendance.leaverequest": ("note", "decision_note"),
+    "attendance.pickupperson": ("name", "phone"),
+    "attendance.departure": ("picked_up_by",),
+}
+# Child-data models with text that needs no scrubbing here, and why. With SCRUB_TEXT, the
+# student row (below) and the registered anonymisers (``aftercare.registry``) every text
+# column of every CHILD_DATA model must be accounted for: tests/safety/test_anonymise.py
+# fails when a new one is not.
+NO_SCRUB: dict[str, str] = {
+    "enrollment.student": "replaced field by field by anonymise_child",
+    "enrollment.applicationtransition": "append-only history (enrollment's trigger): its "
+    "reason keeps the family's words; a redaction path like the audit log's is still to do",
+    "safety.safetyprofile": "deleted on anonymisation",
+    "safety.incidentphoto": "deleted on anonymisation (content_type only)",
+    "attendance.departure.relation": "a relation word (母亲), names nobody",
+    "enrollment.application.user_agent": "the browser's identification string",
 }
 
 
@@ -214,8 +257,7 @@ def decide_deletion(
         locked.decided_at = timezone.now()
         locked.decision_note = note
         locked.save()
-        if approve:
-            anonymise_child(student=locked.student)
+        done = anonymise_child(student=locked.student) if approve else {}
         notify(
             recipient=locked.requested_by,
             district=locked.district,
@@ -230,13 +272,95 @@ def decide_deletion(
             actor=actor,
             action="safety.deletion_approved" if approve else "safety.deletion_refused",
             obj=locked,
-            payload={"note": note},
+            payload={"note": note, **done},
         )
     return locked
 
 
-def anonymise_child(*, student: Student) -> None:
-    """Anonymise in the caller's transaction (see the module doc). Idempotent."""
+def _scrub(model, path: str, student_pk: int, fields: tuple[str, ...]) -> int:
+    values = {name: scrubbed(name) for name in fields}
+    return model._default_manager.filter(**{path: student_pk}).update(**values)
+
+
+def _replace_names(value, names: list[str], marker: str):
+    """``value`` (a JSON value) with every occurrence of each name replaced; keys stay."""
+    if isinstance(value, str):
+        for name in names:
+            value = value.replace(name, marker)
+        return value
+    if isinstance(value, list):
+        return [_replace_names(v, names, marker) for v in value]
+    if isinstance(value, dict):
+        return {k: _replace_names(v, names, marker) for k, v in value.items()}
+    return value
+
+
+AUDIT_CANDIDATES = """
+SELECT id, payload, object_repr FROM aftercare_auditevent
+ WHERE district_id = %(district)s
+   AND (object_id = %(object_id)s OR object_repr LIKE ANY(%(patterns)s)
+        OR payload::text LIKE ANY(%(patterns)s))
+ ORDER BY id
+"""
+
+AUDIT_REDACT = """
+UPDATE aftercare_auditevent e SET payload = v.payload, object_repr = v.object_repr
+  FROM unnest(%(ids)s::bigint[], %(payloads)s::jsonb[], %(reprs)s::text[])
+       AS v(id, payload, object_repr)
+ WHERE e.id = v.id
+"""
+
+
+def _like(name: str) -> str:
+    return "%" + name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def redact_audit(*, student: Student, names: list[str], marker: str = SCRUBBED) -> int:
+    """Replace the child's names in the audit events of their district (payload values and
+    ``object_repr``; the event of the student row itself gets ``student:<id>``). The only
+    writer of audit rows besides ``record_event``: it sets the transaction-local
+    ``aftercare.audit_redaction`` that the append-only trigger accepts for exactly this
+    (safety migration 0004), and turns it off again before returning. Rows, actions, actors,
+    objects and times stay. Returns the number of events changed."""
+    names = sorted({n for n in names if n and len(n) >= 2}, key=len, reverse=True)
+    if not names:
+        return 0
+    object_id = str(student.public_id)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            AUDIT_CANDIDATES,
+            {
+                "district": student.district_id,
+                "object_id": object_id,
+                "patterns": [_like(n) for n in names],
+            },
+        )
+        rows = cursor.fetchall()
+        ids, payloads, reprs = [], [], []
+        for pk, payload, object_repr in rows:
+            payload = json.loads(payload) if isinstance(payload, str) else payload
+            new_payload = _replace_names(payload, names, marker)
+            new_repr = _replace_names(object_repr, names, marker)
+            if new_payload == payload and new_repr == object_repr:
+                continue
+            ids.append(pk)
+            payloads.append(json.dumps(new_payload, ensure_ascii=False, cls=DjangoJSONEncoder))
+            reprs.append(new_repr)
+        if not ids:
+            return 0
+        cursor.execute("SELECT set_config('aftercare.audit_redaction', 'on', true)")
+        try:
+            cursor.execute(AUDIT_REDACT, {"ids": ids, "payloads": payloads, "reprs": reprs})
+        finally:
+            cursor.execute("SELECT set_config('aftercare.audit_redaction', 'off', true)")
+    return len(ids)
+
+
+def anonymise_child(*, student: Student) -> dict[str, int]:
+    """Anonymise in the caller's transaction (see the module doc). Idempotent. Returns what
+    was done (counts, for the audit event)."""
+    student = Student.objects.get(pk=student.pk)
+    names = [student.name, student.student_number]
     tag = student.public_id.hex[:12]
     Student.objects.filter(pk=student.pk).update(
         name="已注销学生",
@@ -247,20 +371,26 @@ def anonymise_child(*, student: Student) -> None:
     SafetyProfile.objects.filter(student=student).delete()
     photos = list(IncidentPhoto.objects.filter(incident__student=student))
     IncidentPhoto.objects.filter(pk__in=[p.pk for p in photos]).delete()
-    names = [p.file.name for p in photos]
-    transaction.on_commit(lambda: [IncidentPhoto.file.field.storage.delete(n) for n in names])
-    Incident.objects.filter(student=student).update(
-        place=SCRUBBED, description=SCRUBBED, action_taken=SCRUBBED
-    )
-    IncidentAmendment.objects.filter(incident__student=student).exclude(text=SCRUBBED).update(
-        text=SCRUBBED
-    )
-    for label, values in SCRUB_TEXT.items():
+    files = [p.file.name for p in photos]
+    transaction.on_commit(lambda: [IncidentPhoto.file.field.storage.delete(n) for n in files])
+    done = {"rows": 0}
+    for label, fields in SCRUB_TEXT.items():
         try:
             model = apps.get_model(label)
         except LookupError:
             continue
-        model._default_manager.filter(**{CHILD_DATA[label]: student.pk}).update(**values)
+        if label == "safety.incidentamendment":  # append-only: only the marker may be written
+            done["rows"] += (
+                IncidentAmendment.objects.filter(incident__student=student)
+                .exclude(text=SCRUBBED)
+                .update(text=SCRUBBED)
+            )
+            continue
+        done["rows"] += _scrub(model, CHILD_DATA[label], student.pk, fields)
+    for _covers, anonymiser in registry.anonymisers():
+        done["rows"] += anonymiser(student=student, names=names, marker=SCRUBBED)
+    done["audit_events"] = redact_audit(student=student, names=names)
+    return done
 
 
 def guardians_of(student: Student):
