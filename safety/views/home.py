@@ -195,3 +195,18 @@ def district_section(request, district=None, **context):
         ],
         testid="safety-district-todos",
     )
+
+
+def after_binding(request, *, student, **context) -> str | None:
+    """The binding flow's next step (``aftercare.registry`` flow ``child_bound``): the
+    district's current privacy notice and the consent per purpose, when this guardian has
+    not decided under it for the child yet (a new semester's notice version stays a home
+    to-do)."""
+    notice = selectors.current_notice(student.district_id)
+    if notice is None:
+        return None
+    if ConsentDecision.objects.filter(
+        student=student, guardian=request.user, notice=notice
+    ).exists():
+        return None
+    return reverse("safety_consent", args=[student.public_id]) + "?flow=binding"
