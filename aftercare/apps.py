@@ -19,3 +19,7 @@ class AftercareConfig(AppConfig):
         registry.register_nav(0, kernel_nav)
         # Tasks registered in every process: aftercare.notifications dispatches by name.
         import_module("aftercare.tasks")
+        # Connections act as the least-privilege app role (aftercare/db_security.py).
+        from aftercare import db_security
+
+        db_security.connect_signals()

@@ -110,6 +110,11 @@ if env("DATABASE_REPLICA_URL", ""):
     DATABASES["replica"]["OPTIONS"] = {"connect_timeout": 3}
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["aftercare.db_router.ReplicaRouter"]
+# Least privilege (aftercare/db_security.py): the app acts as DATABASE_APP_ROLE (connecting as
+# it, or by SET ROLE when DATABASE_URL names a privileged user); `migrate` runs as the owner,
+# DATABASE_OWNER_URL's user when set. An empty DATABASE_APP_ROLE switches this off.
+DATABASE_OWNER_URL = env("DATABASE_OWNER_URL", "")
+DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", "aftercare_app")
 REPLICA_RETRY_SECONDS = int(env("REPLICA_RETRY_SECONDS", "30"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

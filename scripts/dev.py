@@ -31,7 +31,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / ".data"
+# AFTERCARE_DATA_DIR: another place for the embedded services' data (a scratch cluster).
+DATA = Path(os.environ.get("AFTERCARE_DATA_DIR") or ROOT / ".data").resolve()
 VENV_BIN = ROOT / ".venv" / "bin"
 PY = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.executable
 
@@ -39,6 +40,8 @@ PG_PORT = int(os.environ.get("AFTERCARE_PG_PORT", "55432"))
 REDIS_PORT = int(os.environ.get("AFTERCARE_REDIS_PORT", "56379"))
 WEB_ADDR = os.environ.get("AFTERCARE_WEB_ADDR", "127.0.0.1:8000")
 PG_DB = "aftercare"
+# The least-privilege role the app acts as (aftercare/db_security.py; SET ROLE from postgres).
+APP_ROLE = os.environ.get("DATABASE_APP_ROLE", "aftercare_app")
 
 
 def log(msg: str) -> None:
@@ -158,18 +161,8 @@ def start_postgres() -> bool:
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    psql = [
-        str(bindir / "psql"),
-        "-h",
-        "127.0.0.1",
-        "-p",
-        str(PG_PORT),
-        "-U",
-        "postgres",
-        "-d",
-        "postgres",
-        "-tAc",
-    ]
+    psql = psql_command(bindir)
+    ensure_app_role(psql)
     exists = subprocess.run(
         [*psql, f"SELECT 1 FROM pg_database WHERE datname = '{PG_DB}'"],  # noqa: S608 constant
         check=True,
@@ -179,6 +172,33 @@ def start_postgres() -> bool:
     if exists != "1":
         subprocess.run([*psql, f"CREATE DATABASE {PG_DB}"], check=True, stdout=subprocess.DEVNULL)
     return True
+
+
+def psql_command(bindir: Path) -> list[str]:
+    return [
+        *(str(bindir / "psql"), "-h", "127.0.0.1", "-p", str(PG_PORT)),
+        *("-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-tAc"),
+    ]
+
+
+def ensure_app_role(psql: list[str]) -> None:
+    """Create the app role on the embedded cluster (idempotent; ``migrate`` grants it its
+    privileges). The app connects as postgres and acts as this role by SET ROLE."""
+    if not APP_ROLE:
+        return
+    literal = "'" + APP_ROLE.replace("'", "''") + "'"
+    subprocess.run(
+        [
+            *psql,
+            "DO $$ BEGIN "  # noqa: S608 - the role name is ours, not input
+            f"IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = {literal}) THEN "
+            f'BEGIN CREATE ROLE "{APP_ROLE}" NOLOGIN; '
+            "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END; "
+            "END IF; END $$",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def stop_postgres() -> None:
@@ -270,6 +290,8 @@ class Services:
         if not env.get("DATABASE_URL"):
             if start_postgres():
                 self.started.append(stop_postgres)
+            else:
+                ensure_app_role(psql_command(pg_bindir()))
             env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:{PG_PORT}/{PG_DB}"
         if not env.get("REDIS_URL"):
             if start_redis():

@@ -18,6 +18,7 @@ from datetime import date
 
 import pytest
 
+from aftercare import db_security
 from aftercare.models import Role
 from tests.factories import (
     PASSWORD,
@@ -31,6 +32,9 @@ from tests.factories import (
     UserFactory,
     member,
 )
+
+# The test database is created and migrated as the owner; _tests_act_as_app_role below.
+db_security.start_as_owner()
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM is still used
 # synchronously there.
@@ -129,6 +133,20 @@ def _on_commit_as_in_production(monkeypatch):
     monkeypatch.setattr(BaseDatabaseWrapper, "on_commit", on_commit)
     monkeypatch.setattr(transaction.Atomic, "__exit__", exit_)
     yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _tests_act_as_app_role(django_db_setup, django_db_blocker):
+    """pytest-django creates and migrates the test database as the owner; the tests then run
+    as the least-privilege app role (SET ROLE on every connection; aftercare/db_security.py),
+    like web, worker and beat. Tear-down drops the database as the owner again."""
+    from aftercare import db_security
+
+    with django_db_blocker.unblock():
+        db_security.act_as_app_role()
+    yield
+    with django_db_blocker.unblock():
+        db_security.back_to_owner()
 
 
 @pytest.fixture(autouse=True)
