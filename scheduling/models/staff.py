@@ -22,7 +22,7 @@ from aftercare.models import District, School, User, mobile_validator
 from aftercare.tenancy import TenantQuerySet, TenantRule
 
 # The whitelist moved to the institutions app (issue 18); re-exported for scheduling's modules.
-from institutions.models import Institution, InstitutionStatus  # noqa: F401
+from institutions.models import Institution, InstitutionStatus, Instructor  # noqa: F401
 
 
 class StaffKind(models.TextChoices):
@@ -73,6 +73,16 @@ class StaffMember(models.Model):
         blank=True,
         related_name="instructors",
         verbose_name=_("institution"),
+    )
+    # The institution's own staff-list entry (identity, background and sexual-offence record
+    # check, health certificate): an instructor is schedulable only while its checks are valid.
+    instructor = models.ForeignKey(
+        Instructor,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="postings",
+        verbose_name=_("entry on the institution's staff list"),
     )
     subject = models.CharField(_("subject or speciality"), max_length=60, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
