@@ -360,7 +360,7 @@ def _school_pages(role: str) -> list[Page]:
         Page(role, "class_detail", lambda w: [w.klass]),
         Page(role, "student_detail", lambda w: [w.child]),
         Page(role, "school_applications", _school),
-        Page(role, "school_applications", _school, query="status=class_reviewed"),
+        Page(role, "school_applications", _school, query="status=class_approved"),
         Page(role, "agreement_editor", _plan),
         Page(role, "school_registration", _plan),
         Page(role, "scheduling_index", _school),
