@@ -127,3 +127,21 @@ class AlertChange(models.Model):
 
     def __str__(self):
         return f"{self.alert_id} {self.event} {self.from_state}→{self.to_state}"
+
+    @property
+    def from_label(self) -> str:
+        """The states' labels, for the history (the columns keep the codes)."""
+        return _state_label(self.from_state)
+
+    @property
+    def to_label(self) -> str:
+        return _state_label(self.to_state)
+
+
+def _state_label(state: str) -> str:
+    if not state:
+        return ""
+    try:
+        return str(AlertState(state).label)
+    except ValueError:
+        return state
