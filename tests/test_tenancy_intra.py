@@ -45,6 +45,7 @@ pytestmark = pytest.mark.django_db
 DISTRICT_LEVEL = {
     "district-detail": "the district itself",
     "semester_detail": "the district's semester calendar (principals read it)",
+    "billing_subsidy_rules": "the district's subsidy rule set: officials only (403)",
     "semester-detail": "the district's semester calendar",
     "semester-school-days": "the district's semester calendar",
     "semester-add-exception": "the district's calendar: officials only (403 for the others)",
