@@ -183,6 +183,7 @@ class Receipt(models.Model):
 class RefundReason(models.TextChoices):
     WITHDRAWAL = "withdrawal", _("Withdrawal (退出)")
     SETTLEMENT = "settlement", _("Term-end settlement (多退)")
+    EXEMPTION = "exemption", _("Exemption verified after payment (减免退费)")
 
 
 class RefundStatus(models.TextChoices):
