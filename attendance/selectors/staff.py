@@ -18,10 +18,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Exists, OuterRef
+from django.db.models import F
 
 from aftercare.models import School
-from scheduling.models import Assignment, DutyRole, Session, SessionStatus, StaffMember
+from scheduling.models import DutyRole, Session, SessionStatus, StaffMember
 
 from ..models import Fault, Handover, HandoverStatus, StaffAttendance, StaffStatus
 
@@ -60,34 +60,50 @@ def staff_month(
     """The month's figures per staff member of ``school`` (see the module docstring), in
     three queries. ``staff_ids`` limits the result."""
     school_id = school if isinstance(school, int) else school.pk
-    start, end = month_range(year, month)
-    out: dict[int, StaffMonth] = {}
+    out = staff_months(schools=[school_id], year=year, month=month).get(school_id, {})
+    if staff_ids is not None:
+        wanted = set(staff_ids)
+        out = {k: v for k, v in out.items() if k in wanted}
+    return out
 
-    def of(staff_id: int) -> StaffMonth:
-        if staff_id not in out:
-            out[staff_id] = StaffMonth(staff_id)
-        return out[staff_id]
+
+def staff_months(*, schools, year: int, month: int) -> dict[int, dict[int, StaffMonth]]:
+    """``staff_month`` for many schools at once — {school id: {staff id: StaffMonth}} — in
+    the same three queries whatever the number of schools (a district's monthly payout job
+    reads the whole district's month this way)."""
+    school_ids = [s if isinstance(s, int) else s.pk for s in schools]
+    start, end = month_range(year, month)
+    out: dict[int, dict[int, StaffMonth]] = defaultdict(dict)
+
+    def of(school_id: int, staff_id: int) -> StaffMonth:
+        mine = out[school_id]
+        if staff_id not in mine:
+            mine[staff_id] = StaffMonth(staff_id)
+        return mine[staff_id]
 
     recorded: set[tuple[int, int]] = set()
     # Plain tuples, not model instances: a school-month is thousands of records (payouts).
-    rows = (
-        heads_between(school_id, start, end)
-        .filter(session__status=SessionStatus.SCHEDULED)
-        .values_list(
-            "session_id",
-            "staff_id",
-            "public_id",
-            "status",
-            "minutes_late",
-            "minutes_early",
-            "substitute_id",
-        )
+    rows = StaffAttendance.objects.filter(
+        school_id__in=school_ids,
+        date__gte=start,
+        date__lte=end,
+        superseded_by__isnull=True,
+        session__status=SessionStatus.SCHEDULED,
+    ).values_list(
+        "school_id",
+        "session_id",
+        "staff_id",
+        "public_id",
+        "status",
+        "minutes_late",
+        "minutes_early",
+        "substitute_id",
     )
-    for session_id, row_staff, public_id, status, late, early, substitute_id in rows:
+    for school_id, session_id, row_staff, public_id, status, late, early, substitute_id in rows:
         recorded.add((session_id, row_staff))
         evidence = str(public_id)
         if status == StaffStatus.PRESENT:
-            m = of(row_staff)
+            m = of(school_id, row_staff)
             m.sessions_served += 1
             m.served.append(evidence)
             if late > 0:
@@ -97,50 +113,45 @@ def staff_month(
                 m.early_leaves += 1
                 m.early.append(evidence)
         elif status == StaffStatus.MISSED:
-            m = of(row_staff)
+            m = of(school_id, row_staff)
             m.missed_sessions += 1
             m.missed.append(evidence)
         else:
-            m = of(row_staff)
+            m = of(school_id, row_staff)
             m.substituted_sessions += 1
             m.substituted.append(evidence)
-            sub = of(substitute_id)
+            sub = of(school_id, substitute_id)
             sub.sessions_served += 1
             sub.served.append(evidence)
-    for staff_id, public_id in Handover.objects.filter(
-        school_id=school_id,
+    for school_id, staff_id, public_id in Handover.objects.filter(
+        school_id__in=school_ids,
         date__gte=start,
         date__lte=end,
         status=HandoverStatus.RESOLVED,
         fault__in=[Fault.HANDING, Fault.RECEIVING],
         fault_staff__isnull=False,
-    ).values_list("fault_staff_id", "public_id"):
-        m = of(staff_id)
+    ).values_list("school_id", "fault_staff_id", "public_id"):
+        m = of(school_id, staff_id)
         m.handover_violations += 1
         m.handovers.append(str(public_id))
-    assigned = Assignment.objects.filter(
-        group_id=OuterRef("group_id"), weekday=OuterRef("weekday"), role=DutyRole.TEACHER
-    )
-    sessions = (
+    # The sessions a teacher was assigned to and nobody recorded anything for: one query, the
+    # assignments joined in (no correlated subquery per session).
+    unrecorded = (
         Session.objects.filter(
-            school_id=school_id, date__gte=start, date__lte=end, status=SessionStatus.SCHEDULED
+            school_id__in=school_ids,
+            date__gte=start,
+            date__lte=end,
+            status=SessionStatus.SCHEDULED,
+            group__assignments__role=DutyRole.TEACHER,
+            group__assignments__weekday=F("weekday"),
         )
-        .filter(Exists(assigned))
-        .values_list("pk", "public_id", "group_id", "weekday")
+        .values_list("school_id", "pk", "public_id", "group__assignments__staff_id")
+        .order_by("date", "pk")
     )
-    teachers = defaultdict(list)
-    for group_id, weekday, staff_id in Assignment.objects.filter(
-        school_id=school_id, role=DutyRole.TEACHER
-    ).values_list("group_id", "weekday", "staff_id"):
-        teachers[(group_id, weekday)].append(staff_id)
-    for pk, public_id, group_id, weekday in sessions:
-        for staff_id in teachers.get((group_id, weekday), []):
-            if (pk, staff_id) not in recorded:
-                of(staff_id).unrecorded.append(str(public_id))
-    if staff_ids is not None:
-        wanted = set(staff_ids)
-        out = {k: v for k, v in out.items() if k in wanted}
-    return out
+    for school_id, pk, public_id, staff_id in unrecorded:
+        if (pk, staff_id) not in recorded:
+            of(school_id, staff_id).unrecorded.append(str(public_id))
+    return dict(out)
 
 
 def session_staff(session: Session) -> list[dict]:
