@@ -9,13 +9,15 @@ basic-care group with a session on every weekday of last month and a staff atten
 for it (one in 53 left early, one in 211 missed, one in 97 never recorded), a break-time
 patrol on some days and the duty leader's clearing on each school day; the seed-004 rule set.
 
-1. The payout run of the month for the whole district. Ours: ``process_payout_run`` per school
-   (the Celery job's body: the school-month read in a fixed number of grouped queries,
-   computed in memory, every line and deduction written with one INSERT each); ``--repeat``
-   times (the runs are superseded in between), median with min and max, and the rate in
-   teachers per second. Baseline, in the same run: a per-teacher loop — each teacher's
-   attendance, handovers, patrols and clearings queried on their own, their line and each
-   deduction saved with the ORM — over ``--baseline-schools`` schools, as a rate.
+1. The payout run of the month for the whole district. Ours: ``process_payout_runs`` over
+   every school's run (the monthly Celery job's body: the district's month read in a fixed
+   number of district-wide queries — ``school_id IN (…)``, grouped per school in the result —
+   computed in memory school by school, every line and deduction of the district written
+   with one INSERT each); ``--repeat`` times (the runs are superseded in between), median
+   with min and max, and the rate in teachers per second. Baseline, in the same run: a
+   per-teacher loop — each teacher's attendance, handovers, patrols and clearings queried
+   on their own, their line and each deduction saved with the ORM — over
+   ``--baseline-schools`` schools, as a rate.
 2. Approving every school's run (the ledger's payout journals), once.
 3. The term-end disclosure: drafted from the ledger per school, and its PDF rendered
    (WeasyPrint, Chinese font) for ``--pdf-schools`` schools: seconds per school.
@@ -300,8 +302,7 @@ def ours(run_ids) -> float:
     from billing.services import payouts
 
     t0 = time.perf_counter()
-    for pk in run_ids:
-        payouts.process_payout_run(run_id=pk)
+    payouts.process_payout_runs(run_ids=run_ids)
     return time.perf_counter() - t0
 
 

@@ -35,6 +35,12 @@ def run_payout(run_id: int) -> None:
     payouts.process_payout_run(run_id=run_id)
 
 
+@shared_task(name="billing.run_payouts", acks_late=True, ignore_result=True)
+def run_payouts(run_ids: list[int]) -> None:
+    """A district's month of payout runs, computed together."""
+    payouts.process_payout_runs(run_ids=run_ids)
+
+
 @shared_task(name="billing.render_statements", acks_late=True, ignore_result=True)
 def render_statements(run_id: int) -> None:
     statements.render_run(run_id=run_id)

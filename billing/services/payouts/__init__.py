@@ -26,8 +26,13 @@ Concurrency and crash design
   on one another (the admin duty share is a share of everyone's spending; points divide one
   pool). A worker killed mid-way rolls the month back whole; the redelivered message or the
   sweeper (``resume_stalled_payouts``, beat every minute) starts it again: the result is that
-  of an undisturbed run. A district's monthly job (``start_monthly_runs``, beat) is one run
-  per school, resumable school by school.
+  of an undisturbed run. A district's monthly job (``start_monthly_runs``, beat) starts one
+  run per school and computes them in ONE task (``process_payout_runs``): the runs locked in
+  pk order, the district's month read in the same fixed number of queries (``gathering``:
+  ``school_id IN (…)``, grouped per school in the result), all lines and deductions written
+  with one INSERT each; a batch that fails is rolled back and its runs are computed one by
+  one, so a failing school does not hold the others back. The sweeper resumes any run left
+  queued on its own.
 * Adjusting locks the run row, then the line (same order everywhere), checks the run is in
   review and writes the adjustment and the new totals; the database refuses a paid count
   above the served count (CHECK) and any change to an approved run (trigger, migration 0006).
@@ -55,6 +60,7 @@ from billing.services.payouts.runs import (
     gather,
     points_pool,
     process_payout_run,
+    process_payout_runs,
     resume_stalled_payouts,
     start_monthly_runs,
     start_payout_run,
@@ -73,6 +79,7 @@ __all__ = [
     "month_label",
     "points_pool",
     "process_payout_run",
+    "process_payout_runs",
     "record_incident",
     "refusals",
     "require_manager",

@@ -16,27 +16,18 @@ from aftercare.audit import record_event
 from aftercare.calendar import school_days
 from aftercare.errors import Conflict
 from aftercare.models import School, User
-from attendance.models import Clearing, Patrol, StaffAttendance
-from attendance.selectors.staff import month_range, staff_month
+from attendance.selectors.staff import month_range
 from billing import jobs, payout_math
 from billing.models import (
     Category,
-    DeductionKind,
     JournalLine,
-    LabourAgreement,
     LedgerGroup,
-    PayBasis,
     PayoutAdjustment,
-    PayoutDeduction,
-    PayoutLine,
     PayoutRun,
     PayoutStatus,
     RateUnit,
-    SafetyIncident,
-    SchemeKind,
 )
 from billing.money import fmt, percent_of, share
-from billing.services import subsidies
 from billing.services.payouts.common import (
     PayoutRefused,
     _approved_message,
@@ -46,20 +37,25 @@ from billing.services.payouts.common import (
     refusals,
     require_manager,
 )
-from feedback.models import Complaint, ComplaintOutcome
-from feedback.selectors.complaints import verified_complaints_for
-from plans.selectors import current_policy
-from scheduling.models import Session, StaffKind, StaffMember
+from billing.services.payouts.gathering import complaints_by_staff, gather_many
+from scheduling.models import Session, StaffKind
 
 
 def start_payout_run(
-    *, actor: User | None, school: School, month: date, now: datetime | None = None
+    *,
+    actor: User | None,
+    school: School,
+    month: date,
+    now: datetime | None = None,
+    dispatch: bool = True,
 ) -> PayoutRun:
     """Start (or recompute) the payout run of ``school`` for ``month``; the work is a Celery
     task on the billing queue. ``actor`` None: the monthly beat job. A run in review (or one
     that failed) is replaced: marked superseded, the new one carries its adjustments.
     Audited (``billing.payout_started`` / ``billing.payout_refused``, the refusal committed
     although the call fails).
+
+    ``dispatch`` False: the caller sends the run to a batch task (the monthly job).
 
     Errors: NotAllowed; PayoutRefused (409) naming every reason; Conflict ``payout_active``
     (one is computing), ``payout_approved`` (the month is approved and final)."""
@@ -120,7 +116,8 @@ def start_payout_run(
                     "replaces": str(previous.public_id) if previous else None,
                 },
             )
-            jobs.later("billing.run_payout", run.pk)
+            if dispatch:
+                jobs.later("billing.run_payout", run.pk)
     except IntegrityError as err:
         raise Conflict(
             _("The payout of %(month)s is being computed; wait for it to finish.")
@@ -175,161 +172,88 @@ def process_payout_run(*, run_id: int) -> PayoutRun:
         raise
 
 
+def process_payout_runs(*, run_ids) -> list[PayoutRun]:
+    """Compute many runs together (a district's month: the monthly job's task body): the
+    runs locked in pk order, the district's month read once (``gathering``), every line and
+    deduction written with one INSERT each, the runs' totals with one UPDATE. Runs no
+    longer queued or running are left alone. If the batch fails as a whole, it is rolled
+    back and each run is computed on its own (``process_payout_run``), so one school's
+    failure marks that run failed and the others still compute."""
+    try:
+        with transaction.atomic():
+            runs = list(
+                PayoutRun.objects.select_for_update(of=("self",))
+                .select_related("school", "semester", "rules", "district")
+                .filter(pk__in=list(run_ids))
+                .order_by("pk")
+            )
+            live = [run for run in runs if run.active]
+            if not live:
+                return runs
+            now = timezone.now()
+            compute_and_write_many(live)
+            with connection.cursor() as cur:
+                cur.execute(
+                    """
+                    UPDATE billing_payoutrun r
+                       SET status = %(status)s, heartbeat_at = %(now)s, computed_at = %(now)s,
+                           staff_count = v.staff_count, gross_fen = v.gross,
+                           deduction_fen = v.deduction, adjustment_fen = v.adjustment,
+                           total_fen = v.total
+                      FROM unnest(%(ids)s::bigint[], %(staff)s::int[], %(gross)s::bigint[],
+                                  %(deduction)s::bigint[], %(adjustment)s::bigint[],
+                                  %(total)s::bigint[])
+                           AS v(id, staff_count, gross, deduction, adjustment, total)
+                     WHERE r.id = v.id
+                    """,
+                    {
+                        "status": PayoutStatus.REVIEW.value,
+                        "now": now,
+                        "ids": [r.pk for r in live],
+                        "staff": [r.staff_count for r in live],
+                        "gross": [r.gross_fen for r in live],
+                        "deduction": [r.deduction_fen for r in live],
+                        "adjustment": [r.adjustment_fen for r in live],
+                        "total": [r.total_fen for r in live],
+                    },
+                )
+            for run in live:
+                run.status, run.heartbeat_at, run.computed_at = PayoutStatus.REVIEW, now, now
+                record_event(
+                    actor=None,
+                    action="billing.payout_computed",
+                    obj=run,
+                    payload={"staff": run.staff_count, "total": fmt(run.total_fen)},
+                )
+            return runs
+    except Exception:
+        logger.exception("payout batch %s failed; computing its runs one by one", list(run_ids))
+    out = []
+    for pk in run_ids:
+        try:
+            out.append(process_payout_run(run_id=pk))
+        except Exception:  # marked failed with the error by process_payout_run
+            logger.warning("payout run %s failed on its own too", pk)
+    return out
+
+
 def gather(run: PayoutRun, values: payout_math.Rules) -> tuple[list, dict, int]:
     """The inputs of every staff member of the school-month, in a fixed number of grouped
-    queries: (inputs, staff rows by id, the points pool)."""
-    school, month = run.school, run.month
-    start, end = month_range(month.year, month.month)
-    months = staff_month(school=school.pk, year=month.year, month=month.month)
-    # The served records' sessions, by the month's range (an index scan), not by a list of
-    # thousands of ids; records staff_month did not count as served are simply not looked up.
-    details = {
-        str(pid): row
-        for pid, *row in StaffAttendance.objects.filter(
-            school_id=school.pk, date__gte=start, date__lte=end
-        ).values_list(
-            "public_id",
-            "date",
-            "session__lessons",
-            "session__minutes",
-            "session__group__kind",
-            "session__group__grades",
-            "session__version__basic_service_class",
-        )
-    }
-    caps = subsidies.CapsResolver(current_policy(run.semester), school)
-    served: dict[int, list] = defaultdict(list)
-    for staff_id, m in months.items():
-        for evidence in m.served:
-            day, lessons, minutes, kind, grades, basic = details[evidence]
-            served[staff_id].append(
-                payout_math.Served(
-                    evidence=evidence,
-                    day=day,
-                    lessons=lessons,
-                    minutes=minutes,
-                    kind="course" if kind == "course" else "basic",
-                    caps=caps.caps(grades, kind, basic),
-                )
-            )
-    by_user = dict(
-        StaffMember.objects.filter(school=school, user__isnull=False).values_list("user_id", "pk")
-    )
-    safety: dict[int, dict] = defaultdict(dict)
-    for user_id, day, pid in (
-        Patrol.objects.filter(school=school, date__gte=start, date__lte=end)
-        .order_by("date", "at", "pk")
-        .values_list("recorded_by_id", "date", "public_id")
-    ):
-        if user_id in by_user:
-            safety[by_user[user_id]].setdefault(day, str(pid))
-    leading: dict[int, dict] = defaultdict(dict)
-    for user_id, day, pid in Clearing.objects.filter(
-        school=school, date__gte=start, date__lte=end
-    ).values_list("confirmed_by_id", "date", "public_id"):
-        if user_id in by_user:
-            leading[by_user[user_id]][day] = str(pid)
-    staff_ids = set(months) | set(safety) | set(leading)
-    staff = {
-        row["pk"]: row
-        for row in StaffMember.objects.filter(pk__in=staff_ids).values("pk", "kind", "full_name")
-    }
-    agreements = {
-        row["staff_id"]: row
-        for row in LabourAgreement.objects.filter(staff_id__in=staff_ids).values(
-            "staff_id", "rate_unit", "rate_fen"
-        )
-    }
-    complaints = complaint_evidence(school_id=school.pk, month=month, staff_ids=staff_ids)
-    incidents: dict[int, list] = defaultdict(list)
-    for staff_id, pct, pid in SafetyIncident.objects.filter(
-        school=school, semester=run.semester, staff_id__in=staff_ids
-    ).values_list("staff_id", "percent", "public_id"):
-        incidents[staff_id].append((pct, str(pid)))
-    approved = Q(
-        run__school=school,
-        run__semester=run.semester,
-        run__status=PayoutStatus.APPROVED,
-        run__month__lt=month,
-    )
-    before = dict(
-        PayoutLine.objects.filter(approved, staff_id__in=staff_ids)
-        .values("staff_id")
-        .annotate(g=Sum("gross_fen"))
-        .values_list("staff_id", "g")
-    )
-    deducted = dict(
-        PayoutDeduction.objects.filter(
-            line__run__school=school,
-            line__run__semester=run.semester,
-            line__run__status=PayoutStatus.APPROVED,
-            line__run__month__lt=month,
-            kind=DeductionKind.INCIDENT,
-            line__staff_id__in=staff_ids,
-        )
-        .values("line__staff_id")
-        .annotate(a=Sum("amount_fen"))
-        .values_list("line__staff_id", "a")
-    )
-    inputs = []
-    for staff_id in sorted(staff_ids, key=lambda pk: (staff[pk]["full_name"], pk)):
-        row = staff[staff_id]
-        m = months.get(staff_id)
-        if row["kind"] == StaffKind.VOLUNTEER:
-            basis = PayBasis.UNPAID
-        elif row["kind"] == StaffKind.SCHOOL_TEACHER:
-            basis = PayBasis.POINTS if values.scheme == SchemeKind.POINTS else PayBasis.SCHEME
-        else:
-            basis = PayBasis.AGREEMENT if staff_id in agreements else PayBasis.NO_AGREEMENT
-        agreement = agreements.get(staff_id) or {}
-        found = incidents.get(staff_id)
-        inputs.append(
-            payout_math.StaffInput(
-                staff_id=staff_id,
-                basis=str(basis),
-                rate_unit=agreement.get("rate_unit", RateUnit.SESSION),
-                rate_fen=agreement.get("rate_fen", 0),
-                served=served.get(staff_id, []),
-                early=list(m.early) if m else [],
-                missed=list(m.missed) if m else [],
-                handovers=list(m.handovers) if m else [],
-                safety_days=sorted(safety.get(staff_id, {}).items()),
-                leader_days=sorted(leading.get(staff_id, {}).items()),
-                complaints=complaints.get(staff_id, []),
-                incident=(max(p for p, _e in found), [e for _p, e in found]) if found else None,
-                semester_gross_before=before.get(staff_id) or 0,
-                incident_deducted_before=deducted.get(staff_id) or 0,
-                unrecorded=list(m.unrecorded) if m else [],
-            )
-        )
-    pool = points_pool(run, values) if values.scheme == SchemeKind.POINTS else 0
-    return inputs, staff, pool
+    queries: (inputs, staff rows by id, the points pool) — ``gather_many`` of one run."""
+    return gather_many([run], {run.pk: values}, points_pool)[run.pk]
 
 
 def complaint_evidence(*, school_id: int, month: date, staff_ids) -> dict[int, list]:
     """Verified parent complaints about the staff in ``month`` with the school's chosen
-    deduction: {staff id: [(percent, complaint reference)]}. The evidence of each staff member
-    is ``feedback.selectors.complaints.verified_complaints_for`` (one query for the staff
-    members who have any, usually none; a complaint verified without a deduction deducts
-    nothing)."""
-    wanted = set(
-        Complaint.objects.filter(
-            school_id=school_id,
-            staff_id__in=list(staff_ids),
-            outcome=ComplaintOutcome.VERIFIED,
-            deduction_month=month,
-        ).values_list("staff_id", flat=True)
-    )
-    out: dict[int, list] = {}
-    for staff in StaffMember.objects.filter(pk__in=wanted):
-        rows = [
-            (c.deduction_percent, c.reference)
-            for c in verified_complaints_for(staff, month)
-            if c.deduction_percent
-        ]
-        if rows:
-            out[staff.pk] = rows
-    return out
+    deduction: {staff id: [(percent, complaint reference)]}."""
+    wanted = set(staff_ids)
+    return {
+        staff_id: rows
+        for (_school, staff_id), rows in complaints_by_staff(
+            school_ids=[school_id], month=month
+        ).items()
+        if staff_id in wanted
+    }
 
 
 def points_pool(run: PayoutRun, values: payout_math.Rules) -> int:
@@ -357,30 +281,60 @@ def points_pool(run: PayoutRun, values: payout_math.Rules) -> int:
 
 def compute_and_write(run: PayoutRun) -> list:
     """Compute the school-month and write its lines and deductions (two statements)."""
-    values = payout_math.Rules(**run.applied["values"])
-    inputs, staff, pool = gather(run, values)
-    results = payout_math.compute_month(inputs, values, points_pool_fen=pool)
-    carried = _carried_adjustments(run, results)
-    write_lines(run, results, staff, carried)
-    run.staff_count = len(results)
-    run.gross_fen = sum(r.gross_fen for r in results)
-    run.deduction_fen = sum(r.deduction_fen for r in results)
-    run.adjustment_fen = sum(a["amount_fen"] for rows in carried.values() for a in rows)
-    run.total_fen = run.gross_fen - run.deduction_fen + run.adjustment_fen
-    return results
+    return compute_and_write_many([run])[run.pk]
 
 
-def _carried_adjustments(run: PayoutRun, results) -> dict[int, list]:
-    """The replaced run's adjustments that still fit the recomputed lines, by staff id."""
-    if run.replaces_id is None:
+def compute_and_write_many(runs: list[PayoutRun]) -> dict[int, list]:
+    """Compute the school-months of ``runs`` (read together, ``gathering``) and write all
+    their lines and deductions: two INSERTs whatever the number of runs. Sets each run's
+    totals (the caller saves them)."""
+    values = {run.pk: payout_math.Rules(**run.applied["values"]) for run in runs}
+    gathered = gather_many(runs, values, points_pool)
+    carried_all = _carried_many(runs)
+    out, batch = {}, []
+    for run in runs:
+        inputs, staff, pool = gathered[run.pk]
+        results = payout_math.compute_month(inputs, values[run.pk], points_pool_fen=pool)
+        carried = _fitting(carried_all.get(run.pk, []), results)
+        batch.append((run, results, staff, carried))
+        run.staff_count = len(results)
+        run.gross_fen = sum(r.gross_fen for r in results)
+        run.deduction_fen = sum(r.deduction_fen for r in results)
+        run.adjustment_fen = sum(a["amount_fen"] for rows in carried.values() for a in rows)
+        run.total_fen = run.gross_fen - run.deduction_fen + run.adjustment_fen
+        out[run.pk] = results
+    write_many(batch)
+    return out
+
+
+def _carried_many(runs) -> dict[int, list]:
+    """The replaced runs' adjustments, oldest first, by the replacing run's pk (one query)."""
+    replacing = {run.replaces_id: run.pk for run in runs if run.replaces_id is not None}
+    if not replacing:
         return {}
-    by_staff = {r.staff_id: r for r in results}
     out: dict[int, list] = defaultdict(list)
     for a in (
-        PayoutAdjustment.objects.filter(line__run_id=run.replaces_id)
+        PayoutAdjustment.objects.filter(line__run_id__in=list(replacing))
         .order_by("created_at", "pk")
-        .values("line__staff_id", "amount_fen", "units", "reason", "created_by_id", "created_at")
+        .values(
+            "line__run_id",
+            "line__staff_id",
+            "amount_fen",
+            "units",
+            "reason",
+            "created_by_id",
+            "created_at",
+        )
     ):
+        out[replacing[a.pop("line__run_id")]].append(a)
+    return out
+
+
+def _fitting(adjustments: list, results) -> dict[int, list]:
+    """The replaced run's adjustments that still fit the recomputed lines, by staff id."""
+    by_staff = {r.staff_id: r for r in results}
+    out: dict[int, list] = defaultdict(list)
+    for a in adjustments:
         line = by_staff.get(a["line__staff_id"])
         if line is None:
             continue
@@ -401,43 +355,55 @@ def _served_units(line) -> int:
 
 
 def write_lines(run: PayoutRun, results, staff: dict, carried: dict) -> None:
-    if not results:
-        return
+    write_many([(run, results, staff, carried)])
+
+
+def write_many(batch) -> None:
+    """Every line and deduction of ``batch`` — [(run, results, staff rows, carried
+    adjustments)] — with one INSERT each (columns as arrays, ``unnest``)."""
     cols: dict[str, list] = defaultdict(list)
-    for r in results:
-        row = staff[r.staff_id]
-        adj = carried.get(r.staff_id, [])
-        adj_fen = sum(a["amount_fen"] for a in adj)
-        adj_units = sum(a["units"] for a in adj)
-        group = (
-            LedgerGroup.TEACHER if row["kind"] == StaffKind.SCHOOL_TEACHER else LedgerGroup.EXTERNAL
-        )
-        cols["staff"].append(r.staff_id)
-        cols["name"].append(row["full_name"][:64])
-        cols["kind"].append(row["kind"])
-        cols["basis"].append(r.basis)
-        cols["grp"].append(str(group))
-        cols["unit"].append(str(r.rate_unit))
-        cols["rate"].append(r.rate_fen)
-        cols["s_served"].append(r.sessions_served)
-        cols["l_served"].append(r.lessons_served)
-        unit_session = r.rate_unit == RateUnit.SESSION
-        cols["s_paid"].append(r.sessions_paid + (adj_units if unit_session else 0))
-        cols["l_paid"].append(r.lessons_paid + (0 if unit_session else adj_units))
-        cols["teaching"].append(r.teaching_fen)
-        cols["safety_days"].append(r.safety_days)
-        cols["safety"].append(r.safety_fen)
-        cols["leader_days"].append(r.leader_days)
-        cols["leader"].append(r.leader_fen)
-        cols["admin_units"].append(r.admin_units)
-        cols["admin"].append(r.admin_fen)
-        cols["points"].append(r.points)
-        cols["capped"].append(r.capped_fen)
-        cols["gross"].append(r.gross_fen)
-        cols["deduction"].append(r.deduction_fen)
-        cols["adjustment"].append(adj_fen)
-        cols["total"].append(r.total_fen + adj_fen)
-        cols["evidence"].append(json.dumps(r.evidence, ensure_ascii=False))
+    for run, results, staff, carried in batch:
+        for r in results:
+            row = staff[r.staff_id]
+            adj = carried.get(r.staff_id, [])
+            adj_fen = sum(a["amount_fen"] for a in adj)
+            adj_units = sum(a["units"] for a in adj)
+            group = (
+                LedgerGroup.TEACHER
+                if row["kind"] == StaffKind.SCHOOL_TEACHER
+                else LedgerGroup.EXTERNAL
+            )
+            cols["district"].append(run.district_id)
+            cols["school"].append(run.school_id)
+            cols["run"].append(run.pk)
+            cols["staff"].append(r.staff_id)
+            cols["name"].append(row["full_name"][:64])
+            cols["kind"].append(row["kind"])
+            cols["basis"].append(r.basis)
+            cols["grp"].append(str(group))
+            cols["unit"].append(str(r.rate_unit))
+            cols["rate"].append(r.rate_fen)
+            cols["s_served"].append(r.sessions_served)
+            cols["l_served"].append(r.lessons_served)
+            unit_session = r.rate_unit == RateUnit.SESSION
+            cols["s_paid"].append(r.sessions_paid + (adj_units if unit_session else 0))
+            cols["l_paid"].append(r.lessons_paid + (0 if unit_session else adj_units))
+            cols["teaching"].append(r.teaching_fen)
+            cols["safety_days"].append(r.safety_days)
+            cols["safety"].append(r.safety_fen)
+            cols["leader_days"].append(r.leader_days)
+            cols["leader"].append(r.leader_fen)
+            cols["admin_units"].append(r.admin_units)
+            cols["admin"].append(r.admin_fen)
+            cols["points"].append(r.points)
+            cols["capped"].append(r.capped_fen)
+            cols["gross"].append(r.gross_fen)
+            cols["deduction"].append(r.deduction_fen)
+            cols["adjustment"].append(adj_fen)
+            cols["total"].append(r.total_fen + adj_fen)
+            cols["evidence"].append(json.dumps(r.evidence, ensure_ascii=False))
+    if not cols:
+        return
     with connection.cursor() as cur:
         cur.execute(
             """
@@ -447,8 +413,9 @@ def write_lines(run: PayoutRun, results, staff: dict, carried: dict) -> None:
                  sessions_paid, lessons_paid, teaching_fen, safety_days, safety_fen,
                  leader_days, leader_fen, admin_units, admin_fen, points, capped_fen,
                  gross_fen, deduction_fen, adjustment_fen, total_fen, evidence)
-            SELECT gen_random_uuid(), %(district)s, %(school)s, %(run)s, v.*
-              FROM unnest(%(staff)s::bigint[], %(name)s::text[], %(kind)s::text[],
+            SELECT gen_random_uuid(), v.*
+              FROM unnest(%(district)s::bigint[], %(school)s::bigint[], %(run)s::bigint[],
+                          %(staff)s::bigint[], %(name)s::text[], %(kind)s::text[],
                           %(basis)s::text[], %(grp)s::text[], %(unit)s::text[],
                           %(rate)s::bigint[], %(s_served)s::int[], %(l_served)s::int[],
                           %(s_paid)s::int[], %(l_paid)s::int[], %(teaching)s::bigint[],
@@ -457,45 +424,49 @@ def write_lines(run: PayoutRun, results, staff: dict, carried: dict) -> None:
                           %(points)s::int[], %(capped)s::bigint[], %(gross)s::bigint[],
                           %(deduction)s::bigint[], %(adjustment)s::bigint[],
                           %(total)s::bigint[], %(evidence)s::jsonb[]) AS v
-            RETURNING id, staff_id
+            RETURNING id, run_id, staff_id
             """,
-            {"district": run.district_id, "school": run.school_id, "run": run.pk, **cols},
+            cols,
         )
-        line_ids = {staff_id: pk for pk, staff_id in cur.fetchall()}
+        line_ids = {(run_id, staff_id): pk for pk, run_id, staff_id in cur.fetchall()}
         d: dict[str, list] = defaultdict(list)
-        for r in results:
-            for x in r.deductions:
-                d["line"].append(line_ids[r.staff_id])
-                d["kind"].append(x.kind)
-                d["count"].append(x.count)
-                d["percent"].append(x.percent)
-                d["base"].append(x.base)
-                d["amount"].append(x.amount_fen)
-                d["evidence"].append(json.dumps(x.evidence))
+        for run, results, _staff, _carried in batch:
+            for r in results:
+                for x in r.deductions:
+                    d["district"].append(run.district_id)
+                    d["school"].append(run.school_id)
+                    d["line"].append(line_ids[(run.pk, r.staff_id)])
+                    d["kind"].append(x.kind)
+                    d["count"].append(x.count)
+                    d["percent"].append(x.percent)
+                    d["base"].append(x.base)
+                    d["amount"].append(x.amount_fen)
+                    d["evidence"].append(json.dumps(x.evidence))
         if d:
             cur.execute(
                 """
                 INSERT INTO billing_payoutdeduction
                     (district_id, school_id, line_id, kind, count, percent, base, amount_fen,
                      evidence)
-                SELECT %(district)s, %(school)s, v.*
-                  FROM unnest(%(line)s::bigint[], %(kind)s::text[], %(count)s::int[],
-                              %(percent)s::int[], %(base)s::text[], %(amount)s::bigint[],
-                              %(evidence)s::jsonb[]) AS v
+                SELECT v.*
+                  FROM unnest(%(district)s::bigint[], %(school)s::bigint[], %(line)s::bigint[],
+                              %(kind)s::text[], %(count)s::int[], %(percent)s::int[],
+                              %(base)s::text[], %(amount)s::bigint[], %(evidence)s::jsonb[]) AS v
                 """,
-                {"district": run.district_id, "school": run.school_id, **d},
+                d,
             )
     adjustments = [
         PayoutAdjustment(
             district_id=run.district_id,
             school_id=run.school_id,
-            line_id=line_ids[staff_id],
+            line_id=line_ids[(run.pk, staff_id)],
             amount_fen=a["amount_fen"],
             units=a["units"],
             reason=a["reason"],
             created_by_id=a["created_by_id"],
             created_at=a["created_at"],
         )
+        for run, _results, _staff, carried in batch
         for staff_id, rows in carried.items()
         for a in rows
     ]
@@ -503,10 +474,12 @@ def write_lines(run: PayoutRun, results, staff: dict, carried: dict) -> None:
         PayoutAdjustment.objects.bulk_create(adjustments)
 
 
-def start_monthly_runs(*, today: date | None = None) -> list[int]:
+def start_monthly_runs(*, today: date | None = None, now: datetime | None = None) -> list[int]:
     """Beat (daily): for last month, a run for every school that had sessions in it and has
-    no run yet (schools refused — no rules, a bound broken — are skipped and audited)."""
-    today = today or timezone.localdate()
+    no run yet (schools refused — no rules, a bound broken — are skipped and audited). Each
+    district's new runs go to ONE task (``billing.run_payouts``) that computes them
+    together (``process_payout_runs``)."""
+    today = today or timezone.localdate(now)
     month = first_of(first_of(today) - timedelta(days=1))
     start, end = month_range(month.year, month.month)
     with_sessions = set(
@@ -519,13 +492,16 @@ def start_monthly_runs(*, today: date | None = None) -> list[int]:
         .exclude(status=PayoutStatus.SUPERSEDED)
         .values_list("school_id", flat=True)
     )
-    started = []
+    started: dict[int, list[int]] = defaultdict(list)
     for school in School.objects.filter(pk__in=with_sessions - done).order_by("pk"):
         try:
-            started.append(start_payout_run(actor=None, school=school, month=month).pk)
+            run = start_payout_run(actor=None, school=school, month=month, now=now, dispatch=False)
         except Conflict:
             continue
-    return started
+        started[school.district_id].append(run.pk)
+    for run_ids in started.values():
+        jobs.later("billing.run_payouts", run_ids)
+    return [pk for run_ids in started.values() for pk in run_ids]
 
 
 def resume_stalled_payouts(*, now: datetime | None = None, stale_after=timedelta(minutes=5)):
