@@ -86,6 +86,21 @@ class IncidentForm(forms.Form):
         self.fields["staff"].choices = [(str(s.public_id), s.full_name) for s in staff]
 
 
+class IncidentDecisionForm(forms.Form):
+    """Confirm a serious safety incident for the subsidy (who, how much) or decline it."""
+
+    staff = forms.ChoiceField(label=_("Staff member responsible"), required=False)
+    # xgettext:no-python-format
+    percent = forms.IntegerField(label=_("Deduction (% of the semester's subsidy)"), required=False)
+    reason = forms.CharField(label=_("Reason (when declining)"), max_length=300, required=False)
+
+    def __init__(self, *args, staff=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].choices = [("", "—")] + [
+            (str(s.public_id), s.full_name) for s in staff
+        ]
+
+
 class AgreementForm(forms.Form):
     staff = forms.ChoiceField(label=pgettext_lazy("person", "Staff member"))
     rate_unit = forms.ChoiceField(label=_("Paid"))

@@ -8,12 +8,18 @@ from __future__ import annotations
 from datetime import date
 
 from django.urls import reverse
+from django.utils import timezone
 
 from billing.models import Disclosure, DisclosureVersion, PayoutLine, PayoutRun, SubsidyRules
 from billing.services.disclosure import empty_figures
+from safety.models import Incident
 from scheduling.models import StaffKind, StaffMember
 
-PUBLIC_PAYOUT_ROUTES = {"billing_public_disclosure", "billing_public_disclosure_pdf"}
+PUBLIC_PAYOUT_ROUTES = {
+    "billing_public_disclosure",
+    "billing_public_disclosure_pdf",
+    "billing-public-disclosures",
+}
 
 
 def foreign_payout_routes(world) -> dict:
@@ -88,6 +94,17 @@ def foreign_payout_routes(world) -> dict:
             reverse("billing-disclosure-version-detail", args=[v]),
         ),
     }
+    incident = _serious_incident(world)
+    routes["billing_subsidy_rules"] = (
+        "get",
+        reverse("billing_subsidy_rules", args=[semester.public_id]),
+    )
+    for name in ("billing_school_rules", "billing_incidents", "billing_agreements"):
+        routes[name] = ("post", reverse(name, args=[s]))
+    routes["billing_incident_decide"] = (
+        "post",
+        reverse("billing_incident_decide", args=[incident.public_id, "declined"]),
+    )
     for verb in ("confirm", "publish", "refresh", "amend"):
         name = f"billing_disclosure_{verb}"
         routes[name] = ("post", reverse(name, args=[v]))
@@ -95,3 +112,22 @@ def foreign_payout_routes(world) -> dict:
         name = f"billing-disclosure-version-{verb}"
         routes[name] = ("post" if verb != "pdf" else "get", reverse(name, args=[v]))
     return routes
+
+
+def _serious_incident(world):
+    """A serious safety record of school b1 (offered to its principal for the subsidy)."""
+    school, now = world.schools["b1"], timezone.now()
+    return Incident.objects.create(
+        district=school.district,
+        school=school,
+        student=world.students["b1"],
+        kind="injury",
+        severity="serious",
+        occurred_at=now,
+        place="操场",
+        description="骨折",
+        action_taken="送医",
+        recorded_by=world.users["teacher_b1"],
+        recorded_at=now,
+        escalated_at=now,
+    )

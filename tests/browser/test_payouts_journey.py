@@ -3,14 +3,26 @@ term-end disclosure from the ledger; the parents' committee reviewer confirms it
 principal publishes it; the public page shows it."""
 
 import os
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from billing.models import DisclosureStatus, DisclosureVersion, PayoutRun, PayoutStatus
+from billing.models import (
+    DisclosureStatus,
+    DisclosureVersion,
+    LabourAgreement,
+    PayoutRun,
+    PayoutStatus,
+    SafetyIncident,
+    SchoolSubsidyRules,
+)
 from billing.money import fmt
 from billing.services import payouts
+from safety.models import Incident
+from scheduling.models import StaffKind
 from tests.billing.disclosure_world import build_disclosure_world
 from tests.billing.payout_world import MONTH, NOW, build_payout_world, november_weekdays
 from tests.factories import PASSWORD
@@ -100,3 +112,72 @@ def test_payout_approved_disclosure_confirmed_published_and_public(
     expect(page.get_by_test_id("carried-out")).to_have_text(fmt(version.carried_out_fen))
     expect(page.get_by_test_id("public-pdf")).to_be_visible()
     shot(page, "05-public")
+
+
+def test_subsidy_settings_pages_on_a_phone(bworld, log_in, live_server):
+    """The district's rule-set editor, the school's own values, a serious safety record
+    confirmed for the subsidy from the principal's home to-do, a labour agreement: each page
+    at phone width (no sideways scroll, primary buttons ≥ 44 px)."""
+    pw = build_payout_world(bworld)
+    coach = pw.add_staff("外聘足球教练", StaffKind.EXTERNAL)
+    when = timezone.make_aware(datetime.combine(november_weekdays()[3], datetime.min.time()))
+    Incident.objects.create(
+        district=pw.school.district,
+        school=pw.school,
+        student=bworld.students["a1"],
+        kind="injury",
+        severity="serious",
+        occurred_at=when,
+        place="操场",
+        description="看护期间学生摔伤骨折",
+        action_taken="送医",
+        recorded_by=pw.user("care"),
+        recorded_at=when,
+        escalated_at=when,
+    )
+    base = live_server.url
+
+    page = log_in(bworld.users["official_a"].username, PASSWORD)
+    page.goto(f"{base}/district/semesters/{pw.semester.public_id}/subsidy-rules/")
+    page.locator("#id_rate_fen").fill("22.00")
+    page.locator("#id_change_note").fill("提高课时补助")
+    save = page.get_by_test_id("save-rules")
+    assert save.bounding_box()["height"] >= 44
+    shot(page, "10-district-rules")
+    save.click()
+    expect(page.get_by_test_id("rules-current")).to_contain_text("2")
+
+    page.context.clear_cookies()
+    page = log_in(pw.user("principal").username, PASSWORD)
+    page.goto(f"{base}/school/{pw.school.public_id}/subsidy-rules/")
+    page.locator("#id_rate").fill("30")
+    page.get_by_test_id("save-school-rules").click()
+    expect(page.locator(".error, .errorlist").first).to_be_visible()  # above the district's
+    page.locator("#id_rate").fill("18")
+    shot(page, "11-school-rules")
+    page.get_by_test_id("save-school-rules").click()
+    page.wait_for_url("**/subsidy-rules/**")
+    assert SchoolSubsidyRules.objects.get(school=pw.school).rate_fen == 1800
+
+    page.goto(f"{base}/")
+    todo = page.get_by_test_id("incident-offers")
+    expect(todo).to_be_visible()
+    todo.get_by_role("link").first.click()
+    offer = page.get_by_test_id("offered-incidents")
+    offer.locator("select").first.select_option(label=pw.care.full_name)
+    offer.locator("input[name$=percent]").fill("50")
+    confirm = page.get_by_test_id("confirm-incident")
+    assert confirm.bounding_box()["height"] >= 44
+    shot(page, "12-incidents")
+    confirm.click()
+    expect(page.get_by_test_id("incidents")).to_contain_text("50%")
+    assert SafetyIncident.objects.get().staff == pw.care
+
+    page.goto(f"{base}/school/{pw.school.public_id}/payouts/agreements/")
+    page.locator("#id_staff").select_option(str(coach.public_id))
+    page.locator("#id_rate_unit").select_option("lesson")
+    page.locator("#id_rate").fill("60")
+    shot(page, "13-agreements")
+    page.get_by_test_id("save-agreement").click()
+    expect(page.get_by_test_id("agreements")).to_contain_text("60.00")
+    assert LabourAgreement.objects.get().rate_fen == 6000
