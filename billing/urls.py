@@ -1,7 +1,7 @@
 from django.urls import path
 
 from billing.gateway import GATEWAYS
-from billing.views import disclosure, family, notify, payouts, sandbox, school
+from billing.views import disclosure, family, notify, payouts, sandbox, school, subsidy
 
 urlpatterns = [
     # Families
@@ -72,6 +72,31 @@ urlpatterns = [
     path("teacher/statements/", payouts.my_statements, name="billing_my_statements"),
     path("school/<uuid:school_id>/expenses/", payouts.school_expenses, name="billing_expenses"),
     path("district/subsidies/", payouts.district_subsidies, name="billing_district_subsidies"),
+    path(
+        "district/semesters/<uuid:semester_id>/subsidy-rules/",
+        subsidy.district_rules,
+        name="billing_subsidy_rules",
+    ),
+    path(
+        "school/<uuid:school_id>/subsidy-rules/",
+        subsidy.school_rules,
+        name="billing_school_rules",
+    ),
+    path(
+        "school/<uuid:school_id>/payouts/incidents/",
+        subsidy.school_incidents,
+        name="billing_incidents",
+    ),
+    path(
+        "billing/safety-incidents/<uuid:incident_id>/<str:decision>/",
+        subsidy.incident_decide,
+        name="billing_incident_decide",
+    ),
+    path(
+        "school/<uuid:school_id>/payouts/agreements/",
+        subsidy.school_agreements,
+        name="billing_agreements",
+    ),
     # Term-end disclosure
     path(
         "school/<uuid:school_id>/disclosures/",
