@@ -10,7 +10,7 @@ class BillingConfig(AppConfig):
         from aftercare import registry
         from aftercare.audit import register_actions
         from billing import anonymise, demo, tasks
-        from billing.views import home
+        from billing.views import home, subsidy
 
         # Registered in every process (web included), so billing.jobs can send them by name.
         assert tasks.run_billing.name == "billing.run_billing"
@@ -18,6 +18,7 @@ class BillingConfig(AppConfig):
         registry.register_nav(40, home.nav)
         registry.register_home_section("family", 5, home.family_fees)
         registry.register_home_section("school", 30, home.school_fees)
+        registry.register_home_section("school", 29, subsidy.incident_offers_todo)
         registry.register_home_section("teacher", 40, home.teacher_statements)
         registry.register_landing(90, home.committee_landing)
         registry.register_demo_step(50, demo.billing_step)
@@ -48,6 +49,8 @@ class BillingConfig(AppConfig):
                 "billing.payout_adjusted": _("Payout line adjusted"),
                 "billing.payout_approved": _("Payout month approved"),
                 "billing.incident_recorded": _("Safety incident recorded"),
+                "billing.incident_confirmed": _("Safety incident confirmed for the subsidy"),
+                "billing.incident_declined": _("Safety incident declined for the subsidy"),
                 "billing.agreement_saved": _("Labour agreement saved"),
                 "billing.subsidy_rules_saved": _("Subsidy rules changed"),
                 "billing.school_rules_saved": _("School subsidy values changed"),
