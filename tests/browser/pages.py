@@ -305,6 +305,7 @@ _OFFICIAL = [
     Page("official", "district_home"),
     Page("official", "billing_district_disclosures"),
     Page("official", "billing_district_subsidies"),
+    Page("official", "billing_subsidy_rules", _semester),
     Page("official", "safety_district"),
     Page("official", "audit_log"),
     Page("official", "semester_list"),
@@ -392,6 +393,9 @@ _PRINCIPAL = [
     Page("principal", "billing_payouts", _school),
     Page("principal", "billing_payout_run", lambda w: [w.payout_run], needs="payout_run"),
     Page("principal", "billing_expenses", _school),
+    Page("principal", "billing_school_rules", _school),
+    Page("principal", "billing_incidents", _school),
+    Page("principal", "billing_agreements", _school),
     Page("principal", "billing_disclosures", _school),
     Page(
         "principal",
