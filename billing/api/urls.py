@@ -1,6 +1,7 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from billing.api import payouts, views
+from billing.api import payouts, public, views
 
 router = SimpleRouter()
 router.register("billing/invoices", views.InvoiceViewSet, basename="billing-invoice")
@@ -20,4 +21,11 @@ router.register(
     basename="billing-disclosure-version",
 )
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path(
+        "billing/public/schools/<uuid:school_id>/disclosures/",
+        public.PublicDisclosureList.as_view(),
+        name="billing-public-disclosures",
+    ),
+]
