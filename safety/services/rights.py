@@ -22,9 +22,10 @@ refuses with a reason, or approves — which anonymises at once, in the same tra
   ``aftercare.registry.register_anonymiser`` (feedback: complaints; billing: exemption notes,
   evidence files, refusal reasons) — safety imports neither;
 * the audit log: the child's names (name, student number) replaced in the payload values and
-  ``object_repr`` of the district's events (``redact_audit``, the one narrow path the
-  append-only trigger accepts, safety migration 0004). New events reference a child by id
-  (``aftercare.audit.register_object_repr``, registered in ``SafetyConfig.ready``).
+  ``object_repr`` of the district's events (``redact_audit``: a SECURITY DEFINER function,
+  the one narrow path the append-only trigger accepts, safety migrations 0004–0005). New
+  events reference a child by id (``aftercare.audit.register_object_repr``, registered in
+  ``SafetyConfig.ready``).
 
 Rows stay, so invoices, payments, the double-entry ledger and its totals, attendance counts
 and the audit log's rows are unchanged; the guardianships stay (their receipts stay theirs).
@@ -282,78 +283,18 @@ def _scrub(model, path: str, student_pk: int, fields: tuple[str, ...]) -> int:
     return model._default_manager.filter(**{path: student_pk}).update(**values)
 
 
-def _replace_names(value, names: list[str], marker: str):
-    """``value`` (a JSON value) with every occurrence of each name replaced; keys stay."""
-    if isinstance(value, str):
-        for name in names:
-            value = value.replace(name, marker)
-        return value
-    if isinstance(value, list):
-        return [_replace_names(v, names, marker) for v in value]
-    if isinstance(value, dict):
-        return {k: _replace_names(v, names, marker) for k, v in value.items()}
-    return value
-
-
-AUDIT_CANDIDATES = """
-SELECT id, payload, object_repr FROM aftercare_auditevent
- WHERE district_id = %(district)s
-   AND (object_id = %(object_id)s OR object_repr LIKE ANY(%(patterns)s)
-        OR payload::text LIKE ANY(%(patterns)s))
- ORDER BY id
-"""
-
-AUDIT_REDACT = """
-UPDATE aftercare_auditevent e SET payload = v.payload, object_repr = v.object_repr
-  FROM unnest(%(ids)s::bigint[], %(payloads)s::jsonb[], %(reprs)s::text[])
-       AS v(id, payload, object_repr)
- WHERE e.id = v.id
-"""
-
-
-def _like(name: str) -> str:
-    return "%" + name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def redact_audit(*, student: Student, names: list[str], marker: str = SCRUBBED) -> int:
-    """Replace the child's names in the audit events of their district (payload values and
-    ``object_repr``; the event of the student row itself gets ``student:<id>``). The only
-    writer of audit rows besides ``record_event``: it sets the transaction-local
-    ``aftercare.audit_redaction`` that the append-only trigger accepts for exactly this
-    (safety migration 0004), and turns it off again before returning. Rows, actions, actors,
-    objects and times stay. Returns the number of events changed."""
-    names = sorted({n for n in names if n and len(n) >= 2}, key=len, reverse=True)
-    if not names:
-        return 0
-    object_id = str(student.public_id)
+def redact_audit(*, student: Student, names: list[str]) -> int:
+    """Replace the child's names (two characters or more) by ``SCRUBBED`` in the payload
+    values and ``object_repr`` of their district's audit events, through the one SECURITY
+    DEFINER function that may change an audit row (safety migrations 0004–0005: keys,
+    actions, actors, objects and times stay; rows are never deleted; the marker is fixed in
+    the database). Returns the number of events changed."""
     with connection.cursor() as cursor:
         cursor.execute(
-            AUDIT_CANDIDATES,
-            {
-                "district": student.district_id,
-                "object_id": object_id,
-                "patterns": [_like(n) for n in names],
-            },
+            "SELECT aftercare_redact_audit(%s, %s, %s)",
+            [student.district_id, str(student.public_id), [n for n in names if n]],
         )
-        rows = cursor.fetchall()
-        ids, payloads, reprs = [], [], []
-        for pk, payload, object_repr in rows:
-            payload = json.loads(payload) if isinstance(payload, str) else payload
-            new_payload = _replace_names(payload, names, marker)
-            new_repr = _replace_names(object_repr, names, marker)
-            if new_payload == payload and new_repr == object_repr:
-                continue
-            ids.append(pk)
-            payloads.append(json.dumps(new_payload, ensure_ascii=False, cls=DjangoJSONEncoder))
-            reprs.append(new_repr)
-        if not ids:
-            return 0
-        cursor.execute("SELECT set_config('aftercare.audit_redaction', 'on', true)")
-        try:
-            cursor.execute(AUDIT_REDACT, {"ids": ids, "payloads": payloads, "reprs": reprs})
-        finally:
-            cursor.execute("SELECT set_config('aftercare.audit_redaction', 'off', true)")
-    return len(ids)
+        return cursor.fetchone()[0]
 
 
 def anonymise_child(*, student: Student) -> dict[str, int]:
