@@ -47,6 +47,7 @@ STAFF_FIELDS = (
     "mobile",
     "user",
     "institution",
+    "instructor",
     "subject",
     "note",
     "is_active",
@@ -168,6 +169,11 @@ def _clean_staff(school: School, values: dict[str, Any]) -> dict[str, list[str]]
             errors["institution"] = [_("Choose an institution of this district.")]
     elif institution is not None:
         errors["institution"] = [_("Only an institution's instructor belongs to an institution.")]
+    instructor = values.get("instructor")
+    if instructor is not None and (
+        institution is None or instructor.institution_id != institution.pk
+    ):
+        errors["instructor"] = [_("Choose an entry of the chosen institution's staff list.")]
     if kind in StaffKind.values and kind != StaffKind.SCHOOL_TEACHER and not values.get("mobile"):
         errors["mobile"] = [_("Enter a mobile number to reach this person.")]
     return errors
@@ -235,7 +241,7 @@ def save_staff(
         actor=actor,
         action="staff.added" if created else "staff.changed",
         obj=staff,
-        payload={k: str(v) for k, v in values.items() if k != "user"},
+        payload={k: "" if v is None else str(v) for k, v in values.items() if k != "user"},
     )
     return staff
 
