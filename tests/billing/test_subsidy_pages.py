@@ -153,7 +153,7 @@ def test_recording_an_incident_by_hand(client, pw):
 def test_serious_safety_record_offered_confirmed_and_deducted(client, pw):
     incident = serious(pw)
     client.force_login(pw.user("principal"))
-    home = client.get(reverse("home"))
+    home = client.get(reverse("home"), follow=True)
     assert 'data-testid="incident-offers"' in home.content.decode()
     page = client.get(reverse("billing_incidents", args=[pw.school.public_id]))
     assert page.context["offered"] == [incident]
@@ -173,7 +173,8 @@ def test_serious_safety_record_offered_confirmed_and_deducted(client, pw):
     decline = reverse("billing_incident_decide", args=[incident.public_id, "declined"])
     client.post(decline, {f"{prefix}-reason": "重复"})
     assert SafetyIncident.objects.count() == 1 and SafetyIncidentReview.objects.count() == 1
-    assert 'data-testid="incident-offers"' not in client.get(reverse("home")).content.decode()
+    home = client.get(reverse("home"), follow=True)
+    assert 'data-testid="incident-offers"' not in home.content.decode()
     # The confirmed incident feeds the month's deductions.
     pw.serve()
     run = payouts.start_payout_run(
@@ -189,8 +190,12 @@ def test_declining_needs_a_reason_and_the_offer_is_guarded(client, pw):
     incident = serious(pw)
     prefix = str(incident.public_id)
     decline = reverse("billing_incident_decide", args=[incident.public_id, "declined"])
-    client.force_login(pw.user("teacher"))
+    # The teacher who recorded it sees the record: the wrong role (403). Another teacher of
+    # the school does not see it at all (404), nor does another district.
+    client.force_login(pw.user("care"))
     assert client.post(decline, {f"{prefix}-reason": "x"}).status_code == 403
+    client.force_login(pw.user("teacher"))
+    assert client.post(decline, {f"{prefix}-reason": "x"}).status_code == 404
     client.force_login(pw.world.users["principal_b1"])
     assert client.post(decline, {f"{prefix}-reason": "x"}).status_code == 404
     client.force_login(pw.user("principal"))
