@@ -19,12 +19,17 @@ new ids to the Celery task ``aftercare.deliver_messages`` on the ``notifications
   ``KEEP_DAYS``.
 * ``key`` (unique) makes the intent idempotent too: recording the same key twice keeps one
   message. Without a key each call is a new message.
+* Inbox titles and bodies may be ``aftercare.texts.Text`` (a msgid with its parameters): the
+  message keeps them (``Notification.message``) and the inbox renders them in the reader's
+  language when read; the text rendered now (the active language) is kept as the fallback.
+  Text messages (SMS) are rendered now, in the language active when they are recorded.
 
 The kernel imports no feature app: callers pass users, districts and texts, nothing else.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Iterable
@@ -40,6 +45,7 @@ from kombu.exceptions import OperationalError
 from aftercare import sms
 from aftercare.celery import app as celery_app
 from aftercare.models import District, OutboxChannel, OutboxMessage, User
+from aftercare.texts import Text
 
 logger = logging.getLogger("aftercare.notifications")
 
@@ -62,7 +68,9 @@ def notify(
     url: str = "",
     key: str | None = None,
 ) -> OutboxMessage:
-    """Put a message in a user's in-app inbox once the current transaction commits."""
+    """Put a message in a user's in-app inbox once the current transaction commits.
+    ``title`` and ``body`` may be ``Text``: the inbox then shows them in the reader's
+    language."""
     return _record(
         key=key,
         channel=OutboxChannel.INBOX,
@@ -70,18 +78,27 @@ def notify(
         recipient=recipient,
         title=str(title)[:200],
         body=str(body),
+        message=_message(title, body),
         url=url[:300],
     )
 
 
+def _message(title, body) -> dict | None:
+    """The texts to translate at read time, or None when both are plain text."""
+    message = {k: v.to_json() for k, v in (("title", title), ("body", body)) if isinstance(v, Text)}
+    return message or None
+
+
 INSERT_INBOX = """
 INSERT INTO aftercare_outboxmessage
-    (key, channel, district_id, recipient_id, mobile, title, body, url, created_at, attempts,
-     error)
-SELECT m.key, 'inbox', m.district, m.recipient, '', m.title, m.body, m.url, %(now)s, 0, ''
+    (key, channel, district_id, recipient_id, mobile, title, body, message, url, created_at,
+     attempts, error)
+SELECT m.key, 'inbox', m.district, m.recipient, '', m.title, m.body, m.message, m.url,
+       %(now)s, 0, ''
   FROM unnest(%(keys)s::varchar[], %(districts)s::bigint[], %(recipients)s::bigint[],
-              %(titles)s::varchar[], %(bodies)s::text[], %(urls)s::varchar[])
-       AS m(key, district, recipient, title, body, url)
+              %(titles)s::varchar[], %(bodies)s::text[], %(messages)s::jsonb[],
+              %(urls)s::varchar[])
+       AS m(key, district, recipient, title, body, message, url)
 ON CONFLICT (key) DO NOTHING
 RETURNING id
 """
@@ -101,6 +118,7 @@ def notify_many(messages: Iterable[dict]) -> int:
             str(m.get("body", "")),
             (m.get("url") or "")[:300],
             bool(m.get("key")),
+            _json(_message(m["title"], m.get("body", ""))),
         )
         for m in messages
     ]
@@ -122,6 +140,7 @@ def notify_many(messages: Iterable[dict]) -> int:
                     "titles": list(columns[3]),
                     "bodies": list(columns[4]),
                     "urls": list(columns[5]),
+                    "messages": list(columns[7]),
                 },
             )
             ids += [row[0] for row in cursor.fetchall()]
@@ -136,6 +155,10 @@ def notify_many(messages: Iterable[dict]) -> int:
         )
     _dispatch_on_commit(ids)
     return len(rows)
+
+
+def _json(message: dict | None) -> str | None:
+    return json.dumps(message, ensure_ascii=False) if message else None
 
 
 def send_sms(*, mobile: str, text: str, key: str | None = None) -> OutboxMessage:
@@ -187,10 +210,11 @@ WITH claimed AS (
     SET sent_at = %(now)s, attempted_at = %(now)s, attempts = attempts + 1
     WHERE id = ANY(%(ids)s) AND channel = 'inbox'
       AND sent_at IS NULL AND failed_at IS NULL
-    RETURNING district_id, recipient_id, title, body, url, created_at
+    RETURNING district_id, recipient_id, title, body, message, url, created_at
 )
-INSERT INTO aftercare_notification (district_id, recipient_id, title, body, url, created_at)
-SELECT district_id, recipient_id, title, body, url, created_at FROM claimed
+INSERT INTO aftercare_notification
+    (district_id, recipient_id, title, body, message, url, created_at)
+SELECT district_id, recipient_id, title, body, message, url, created_at FROM claimed
 """
 
 

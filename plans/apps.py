@@ -8,10 +8,11 @@ class PlansConfig(AppConfig):
 
     def ready(self):
         from aftercare import registry
-        from aftercare.actions import register_payload_labels
+        from aftercare.actions import register_code_labels, register_payload_labels
         from aftercare.audit import register_actions
         from plans.demo import amend_shiyan, seed_plans
         from plans.models import DistrictPolicy, PlanVersion
+        from plans.presets import PRESETS
         from plans.views import home
 
         registry.register_nav(10, home.nav)
@@ -25,6 +26,16 @@ class PlansConfig(AppConfig):
             },
             replace=False,
         )
+        register_code_labels(
+            "part",
+            {
+                "general": _("general part"),
+                "period": _("service period"),
+                "course": _("course"),
+                "window": _("registration window"),
+            },
+        )
+        register_code_labels("preset", {k: p["label"] for k, p in PRESETS.items()})
         registry.register_home_section("school", 1, home.school_plan_link)
         registry.register_home_section("district", 0, home.district_reviews)
         registry.register_demo_step(20, seed_plans)

@@ -41,3 +41,77 @@ def test_audit_page_shows_details_not_dicts(world, client, login):
     body = client.get(reverse("audit_log")).content.decode()
     assert "{&#x27;first&#x27;" not in body and "{'first'" not in body
     assert "→ 12345" in body
+
+
+def test_codes_and_model_fields_are_named():
+    """Keys that are fields of the audited object take the field's label; code values (a
+    status, a reason, a role, a transition) their choice's label; file types their format."""
+    with translation.override("en"):
+        items = dict(
+            readable_payload(
+                {
+                    "role": "homeroom_teacher",
+                    "from": "applied",
+                    "to": "class_approved",
+                    "type": "application/pdf",
+                    "changes": {"status": ["open", "resolved"]},
+                },
+                "enrollment.application",
+            )
+        )
+    assert items["role"] == "Homeroom teacher"
+    assert items["from"] == "Applied"
+    assert items["to"] == "Reviewed by the class teacher"
+    assert items["file type"] == "PDF"
+    assert "open" not in items.get("status", "")
+
+
+def _payload_keys():
+    """Every string key of a dict literal passed as record_event(payload=…) in the code."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    apps = [
+        "aftercare",
+        "plans",
+        "enrollment",
+        "scheduling",
+        "safety",
+        "attendance",
+        "feedback",
+        "billing",
+        "reporting",
+    ]
+    for app in apps:
+        for path in (root / app).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            tree = ast.parse(path.read_text(), str(path))
+            for node in ast.walk(tree):
+                if not isinstance(node, ast.Call):
+                    continue
+                name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+                if name != "record_event":
+                    continue
+                for kw in node.keywords:
+                    if kw.arg == "payload" and isinstance(kw.value, ast.Dict):
+                        for key in kw.value.keys:
+                            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                                yield path.relative_to(root), key.value
+
+
+def test_every_audited_field_has_a_label():
+    """A new payload key without a label would show as a programmer's word to officials:
+    label it in aftercare.actions.PAYLOAD_LABELS (or make it a field of the audited model)."""
+    from aftercare.actions import PAYLOAD_LABELS, _model_labels
+
+    _names, _codes, any_name, _any = _model_labels()
+    missing = sorted(
+        {
+            f"{key}  ({path})"
+            for path, key in _payload_keys()
+            if key not in PAYLOAD_LABELS and key not in any_name
+        }
+    )
+    assert not missing, "payload keys without a label:\n" + "\n".join(missing)
