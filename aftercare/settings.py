@@ -21,6 +21,12 @@ from aftercare._env import env, env_bool, env_list
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 SECRET_KEY = env("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production-0123456789abcdef")
+# Minors' identity numbers and guardians' mobiles are encrypted at rest (aftercare.crypto):
+# "id:base64(32 bytes),..." (the first encrypts) and the key of the searchable hash.
+FIELD_ENCRYPTION_KEYS = env_list(
+    "FIELD_ENCRYPTION_KEYS", "dev:ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZCE="
+)
+BLIND_INDEX_KEY = env("BLIND_INDEX_KEY", "dev-only-blind-index-key-not-for-production")
 DEBUG = env_bool("DEBUG", True)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -69,6 +75,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "aftercare.tenancy.ScopeMiddleware",
+    # Row-level security's tenant context: the request's districts (aftercare/db_security.py).
+    "aftercare.db_security.TenantContextMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -88,6 +96,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "aftercare.context_processors.navigation",
             ],
+            # Per-language date and list formats on every page: |day, |join_list.
+            "builtins": ["aftercare.templatetags.aftercare_tags"],
         },
     },
 ]
@@ -115,6 +125,8 @@ DATABASE_ROUTERS = ["aftercare.db_router.ReplicaRouter"]
 # DATABASE_OWNER_URL's user when set. An empty DATABASE_APP_ROLE switches this off.
 DATABASE_OWNER_URL = env("DATABASE_OWNER_URL", "")
 DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", "aftercare_app")
+# Row-level security on the tenant tables, keyed by district (off: policies removed at migrate).
+DATABASE_RLS = env_bool("DATABASE_RLS", True)
 REPLICA_RETRY_SECONDS = int(env("REPLICA_RETRY_SECONDS", "30"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
