@@ -16,9 +16,10 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from aftercare.actions import action_label, readable_payload
+from aftercare.fields import BlindIndexField, EncryptedCharField, EncryptedQuerySet
 from aftercare.roles import DISTRICT_ROLES, MANAGER_ROLES, SCHOOL_ROLES, TEACHER_ROLES, Role
 from aftercare.tenancy import TenantQuerySet, TenantRule
-from aftercare.texts import render_stored
+from aftercare.texts import join_list, render_stored
 
 __all__ = [
     "DISTRICT_ROLES",
@@ -47,11 +48,14 @@ GRADE_NAMES = {
 
 def grades_label(grades) -> str:
     """``[1, 2]`` -> 一年级、二年级 (the grades a period or a course is for)."""
-    return "、".join(str(GRADE_NAMES[g]) for g in sorted(grades) if g in GRADE_NAMES)
+    return join_list(GRADE_NAMES[g] for g in sorted(grades) if g in GRADE_NAMES)
 
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
+
+    def get_queryset(self):
+        return EncryptedQuerySet(self.model, using=self._db)
 
     def create_user(self, username=None, password=None, *, mobile=None, **extra):
         if not username and not mobile:
@@ -71,14 +75,17 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     username = models.CharField(_("username"), max_length=64, unique=True, null=True, blank=True)
-    mobile = models.CharField(
+    # Encrypted at rest; lookups (login by mobile) go through the keyed hash (aftercare.fields).
+    mobile = EncryptedCharField(
         _("mobile"),
+        kind="mobile",
         max_length=11,
         unique=True,
         null=True,
         blank=True,
         validators=[mobile_validator],
     )
+    mobile_hash = BlindIndexField(source="mobile", unique=True)
     full_name = models.CharField(_("name"), max_length=64, blank=True)
     is_staff = models.BooleanField(_("admin site access"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
@@ -103,7 +110,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         ]
 
     def __str__(self):
-        return self.full_name or self.username or self.mobile or str(self.public_id)
+        # Masked: a user's name lands in audit rows, logs and exports (never a full mobile).
+        masked = f"{self.mobile[:3]}****{self.mobile[-4:]}" if self.mobile else ""
+        return self.full_name or self.username or masked or str(self.public_id)
 
     def get_full_name(self):
         return str(self)
@@ -403,7 +412,7 @@ class AuditEvent(models.Model):
     @property
     def payload_items(self) -> list[tuple[str, str]]:
         """The payload as readable (label, value) pairs for the audit pages."""
-        return readable_payload(self.payload)
+        return readable_payload(self.payload, self.object_type)
 
     class Immutable(Exception):
         pass

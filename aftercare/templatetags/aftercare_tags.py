@@ -1,6 +1,21 @@
 from django import template
 
+from aftercare.texts import format_day, join_list
+
 register = template.Library()
+
+
+@register.filter(name="day")
+def day_filter(value, kind="day"):
+    """``{{ d|day }}`` "9月7日" / "Sep 7"; ``|day:"weekday"``, ``|day:"time"``, ``|day:"year"``:
+    a date as the page's language writes it."""
+    return format_day(value, kind)
+
+
+@register.filter(name="join_list")
+def join_list_filter(items):
+    """``{{ names|join_list }}``: "周一、周五" on a Chinese page, "Monday, Friday" in English."""
+    return join_list(items)
 
 
 @register.filter
@@ -16,7 +31,7 @@ def weekday_names(days):
     from aftercare.models import WEEKDAYS
 
     names = dict(WEEKDAYS)
-    return "、".join(str(names[d]) for d in days)
+    return join_list(names[d] for d in days)
 
 
 @register.filter

@@ -17,18 +17,18 @@ from datetime import datetime
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from aftercare.registry import Todo
 from aftercare.tenancy import Scope
+from aftercare.texts import format_day
 from enrollment.models import Application, ApplicationStatus, CourseRegistration, SeatStatus
 from enrollment.selectors.applications import PARTICIPATING, ChildRow, family_overview
 
 
 def _when(value: datetime) -> str:
-    return date_format(timezone.localtime(value), "n月j日 H:i")
+    return format_day(value, "time")
 
 
 def child_todos(row: ChildRow, offers: list[CourseRegistration]) -> list[Todo]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from aftercare.registry import Section, Todo, todo_section
+from aftercare.texts import format_day
 from plans import rules
 from plans.models import PlanStatus, PlanVersion
 
@@ -45,7 +45,7 @@ def nav(scope) -> list[dict]:
 
 
 def _when(value) -> str:
-    return date_format(timezone.localtime(value), "n月j日 H:i") if value else ""
+    return format_day(value, "time") if value else ""
 
 
 def plan_todo(version: PlanVersion) -> Todo:
