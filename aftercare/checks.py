@@ -61,3 +61,39 @@ def real_sms_backend(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+@register(deploy=True)
+def personal_data_keys(app_configs=None, **kwargs):
+    """Production encrypts minors' identity numbers and guardians' mobiles with its own keys:
+    FIELD_ENCRYPTION_KEYS and BLIND_INDEX_KEY must be set, valid and not the development ones."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from aftercare import crypto
+
+    hint = (
+        "Set FIELD_ENCRYPTION_KEYS=id:<base64 of 32 random bytes> and BLIND_INDEX_KEY=<random "
+        "string of 32+ characters> in the environment (keep them apart from the database backups)."
+    )
+    keys = getattr(settings, "FIELD_ENCRYPTION_KEYS", None) or []
+    if isinstance(keys, str):
+        keys = [k.strip() for k in keys.split(",") if k.strip()]
+    errors = []
+    try:
+        if not keys:
+            raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is not set")
+        crypto._parse_keys(list(keys))
+        if crypto.DEV_FIELD_ENCRYPTION_KEY in keys:
+            raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS holds the development key")
+    except ImproperlyConfigured as error:
+        errors.append(Error(str(error), hint=hint, id="aftercare.E010"))
+    index_key = getattr(settings, "BLIND_INDEX_KEY", "") or ""
+    if len(index_key) < 32 or index_key == crypto.DEV_BLIND_INDEX_KEY:
+        errors.append(
+            Error(
+                "BLIND_INDEX_KEY is missing, too short or the development key.",
+                hint=hint,
+                id="aftercare.E010",
+            )
+        )
+    return errors

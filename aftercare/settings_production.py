@@ -16,6 +16,9 @@ BILLING_GATEWAY = env("BILLING_GATEWAY", "wechat")
 SECRET_KEY = env("SECRET_KEY")
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("dev-only"):
     raise RuntimeError("SECRET_KEY must be a random string of at least 50 characters")
+# No development default: `check --deploy` refuses a missing or development key (E010).
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", "")
+BLIND_INDEX_KEY = env("BLIND_INDEX_KEY", "")
 # localhost for the container health check, which calls /health/ from inside.
 ALLOWED_HOSTS = [*env_list("ALLOWED_HOSTS", ""), "localhost", "127.0.0.1"]
 

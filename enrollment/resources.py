@@ -486,7 +486,7 @@ class RosterResource(resources.ModelResource):
         return (
             Student.objects.filter(school=self.school, is_active=True)
             .select_related("school_class", "school_class__homeroom_teacher")
-            .order_by("school_class__grade", "school_class__number", "student_number")
+            .order_by("school_class__grade", "school_class__number", "pk")
         )
 
     def dehydrate_grade(self, student):

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftercare.fields import EncryptedCharField
 from aftercare.models.core import District, User
 
 
@@ -31,7 +32,7 @@ class OutboxMessage(models.Model):
     recipient = models.ForeignKey(
         User, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    mobile = models.CharField(max_length=20, blank=True)
+    mobile = EncryptedCharField(max_length=20, blank=True, kind="mobile")  # no lookups by it
     title = models.CharField(max_length=200, blank=True)
     body = models.TextField(blank=True)
     message = models.JSONField(null=True, blank=True)  # an inbox message's texts to translate

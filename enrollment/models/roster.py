@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftercare.fields import BlindIndexField, EncryptedCharField, EncryptedQuerySetMixin
 from aftercare.models import District, School, SchoolClass, User, mobile_validator
 from aftercare.tenancy import TenantQuerySet, TenantRule
 
@@ -17,6 +18,10 @@ class Gender(models.TextChoices):
     FEMALE = "F", _("Female")
 
 
+class StudentQuerySet(EncryptedQuerySetMixin, TenantQuerySet):
+    pass
+
+
 class Student(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
@@ -24,31 +29,43 @@ class Student(models.Model):
     school_class = models.ForeignKey(
         SchoolClass, on_delete=models.PROTECT, related_name="students", verbose_name=_("class")
     )
-    student_number = models.CharField(_("student number"), max_length=32)
+    # 学籍号 and the guardian's mobile: encrypted at rest, matched exactly through their keyed
+    # hashes (aftercare.fields); search them with enrollment.selectors.students_by_number.
+    student_number = EncryptedCharField(_("student number"), kind="student_number", max_length=32)
+    student_number_hash = BlindIndexField(source="student_number")
     name = models.CharField(_("name"), max_length=64)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
     is_active = models.BooleanField(_("on the roll"), default=True)
-    guardian_mobile = models.CharField(
+    guardian_mobile = EncryptedCharField(
         _("guardian's mobile"),
+        kind="mobile",
         max_length=11,
         null=True,
         blank=True,
         validators=[mobile_validator],
         help_text=_("As given in the school roster (监护人手机)."),
     )
+    guardian_mobile_hash = BlindIndexField(source="guardian_mobile")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     tenant_rule = TenantRule(teacher="school_class__homeroom_teacher", family="guardianships__user")
-    objects = TenantQuerySet.as_manager()
+    objects = StudentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("student")
         verbose_name_plural = _("students")
-        ordering = ["school_id", "school_class_id", "student_number"]
+        # Not by student number: its ciphertext has no order.
+        ordering = ["school_id", "school_class_id", "pk"]
         constraints = [
+            # Checked by Django through the hash (exact lookups are rewritten to it) ...
             models.UniqueConstraint(
                 fields=["district", "school", "student_number"], name="student_number_unique"
+            ),
+            # ... and enforced by the database on the hash itself.
+            models.UniqueConstraint(
+                fields=["district", "school", "student_number_hash"],
+                name="student_number_hash_unique",
             ),
         ]
         indexes = [models.Index(fields=["district", "school", "school_class"])]
@@ -113,7 +130,10 @@ class SmsCode(models.Model):
     purpose supersedes the older ones (their ``used_at`` is set).
     """
 
-    mobile = models.CharField(_("mobile"), max_length=11, validators=[mobile_validator])
+    mobile = EncryptedCharField(
+        _("mobile"), kind="mobile", max_length=11, validators=[mobile_validator]
+    )
+    mobile_hash = BlindIndexField(source="mobile")
     purpose = models.CharField(_("purpose"), max_length=16, choices=SmsPurpose.choices)
     code_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now)
@@ -126,7 +146,7 @@ class SmsCode(models.Model):
         verbose_name = _("SMS code")
         verbose_name_plural = _("SMS codes")
         indexes = [
-            models.Index(fields=["mobile", "purpose", "-created_at"]),
+            models.Index(fields=["mobile_hash", "purpose", "-created_at"]),
             models.Index(fields=["ip_address", "created_at"]),
         ]
         constraints = [

@@ -41,7 +41,7 @@ from enrollment.models import (
     Student,
 )
 from enrollment.selectors.courses import current_published_plan
-from enrollment.selectors.families import children_of
+from enrollment.selectors.families import children_of, student_number_match
 from plans.models import (
     DistrictPolicy,
     PlanStatus,
@@ -412,7 +412,7 @@ def school_applications(
     search = (search or "").strip()
     if search:
         qs = qs.filter(
-            Q(student__name__icontains=search) | Q(student__student_number__icontains=search)
+            Q(student__name__icontains=search) | student_number_match(search, path="student__")
         )
     return qs.order_by(*APPROVAL_ORDER)
 

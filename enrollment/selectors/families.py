@@ -24,8 +24,23 @@ def students_for(*, scope: Scope) -> QuerySet[Student]:
     return (
         Student.objects.visible_to(scope)
         .select_related("school", "school_class", "school_class__homeroom_teacher")
-        .order_by("school_id", "school_class__grade", "school_class__number", "student_number")
+        .order_by("school_id", "school_class__grade", "school_class__number", "pk")
     )
+
+
+def student_number_match(number: str, *, path: str = "") -> Q:
+    """THE way to search by 学籍号: the whole number, matched exactly (it is stored encrypted;
+    the lookup compares its keyed hash, aftercare.fields). ``path`` leads from the queried
+    model to the student, e.g. ``"student__"``. No number: matches nothing."""
+    number = (number or "").strip()
+    if not number:
+        return Q(pk__in=[])
+    return Q(**{f"{path}student_number": number})
+
+
+def students_by_number(*, scope: Scope, number: str) -> QuerySet[Student]:
+    """The students visible to ``scope`` whose 学籍号 is exactly ``number``."""
+    return students_for(scope=scope).filter(student_number_match(number))
 
 
 def children_of(*, user, scope: Scope) -> QuerySet[Student]:

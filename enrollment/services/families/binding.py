@@ -41,6 +41,7 @@ from enrollment.models import (
 from enrollment.resources import (
     normal_student_number,
 )
+from enrollment.selectors.families import student_number_match
 
 logger = logging.getLogger(__name__)
 
@@ -110,14 +111,18 @@ def bind_child(*, user: User, student_number: str, student_name: str, relation: 
         throttled = len(failures) >= BIND_MAX_FAILURES
         if not throttled:
             matches = list(
-                Student.objects.filter(student_number=number, name=name, is_active=True)
+                Student.objects.filter(student_number_match(number), name=name, is_active=True)
                 .select_related("district", "school", "school_class")
                 .order_by("pk")[:2]
             )
             if len(matches) == 1:
                 return _bind_matched(user=user, student=matches[0], relation=relation, now=now)
             if len(matches) > 1:
-                logger.warning("student number %s with one name in several schools", number)
+                # Never the number itself in a log (minors' data): the students' ids.
+                logger.warning(
+                    "one student number and name in several schools (students %s)",
+                    [m.pk for m in matches],
+                )
             BindAttempt.objects.create(user=user, created_at=now)
             left = BIND_MAX_FAILURES - len(failures) - 1
     if throttled:
