@@ -27,7 +27,9 @@ class InvoiceStatus(models.TextChoices):
 
 class Invoice(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     semester = models.ForeignKey(Semester, on_delete=models.PROTECT, related_name="+")
     plan_version = models.ForeignKey(PlanVersion, on_delete=models.PROTECT, related_name="+")
@@ -105,7 +107,9 @@ class InvoiceLine(models.Model):
 
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", db_index=False)
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="lines", db_index=False
+    )
     revision = models.PositiveIntegerField(default=1)
     service = models.CharField(_("service"), max_length=8, choices=LineService.choices)
     course = models.ForeignKey(

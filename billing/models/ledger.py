@@ -74,7 +74,9 @@ class JournalKind(models.TextChoices):
 
 
 class Journal(models.Model):
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     # The accounting period: the semester the movement belongs to (an invoice's semester for
     # fees, payments and refunds; a payout month's, a subsidy's, an expense's). The term-end
@@ -116,7 +118,9 @@ class Journal(models.Model):
 
 
 class JournalLine(models.Model):
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", db_index=False)
     journal = models.ForeignKey(Journal, on_delete=models.PROTECT, related_name="lines")
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
