@@ -27,7 +27,13 @@ class SemesterForm(forms.Form):
 
 
 class CalendarExceptionForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(
+        label=_("Last day"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave empty for a single day. 国庆: 1 to 7 October, one entry."),
+    )
     kind = forms.ChoiceField(label=_("Kind"), choices=CalendarKind.choices)
     school = forms.ModelChoiceField(
         label=_("School"),

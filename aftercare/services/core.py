@@ -7,7 +7,7 @@ objects never reach here) and raises ``InvalidInput`` with field messages for ba
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -183,3 +183,64 @@ def mark_notifications_read(*, user: User, ids: list[int] | None = None) -> int:
     if ids is not None:
         qs = qs.filter(pk__in=ids)
     return qs.update(read_at=timezone.now())
+
+
+MAX_RANGE_DAYS = 31
+
+
+@transaction.atomic
+def add_calendar_range(
+    *,
+    actor: User,
+    semester: Semester,
+    first: date,
+    last: date,
+    kind: str,
+    school: School | None = None,
+    note: str = "",
+    follows_weekday: int | None = None,
+    replacing: list[CalendarException] | None = None,
+) -> list[CalendarException]:
+    """Mark every day from ``first`` to ``last`` (国庆: 1–7 October) at once, one entry per day
+    (what ``school_days`` and the plans' calendar read). ``replacing``: the entries of the
+    range being edited, removed in the same transaction. All or nothing: a bad date, a day
+    already taken or a range over 31 days changes nothing. Errors: NotAllowed, InvalidInput."""
+    if last is None:
+        last = first
+    if last < first:
+        raise InvalidInput(fields={"end_date": [_("The end must be after the start.")]})
+    if (last - first).days + 1 > MAX_RANGE_DAYS:
+        raise InvalidInput(
+            fields={"end_date": [_("A range covers at most %(n)d days.") % {"n": MAX_RANGE_DAYS}]}
+        )
+    for exc in replacing or ():
+        remove_calendar_exception(actor=actor, exception=exc)
+    created = []
+    day = first
+    try:
+        while day <= last:
+            created.append(
+                add_calendar_exception(
+                    actor=actor,
+                    semester=semester,
+                    day=day,
+                    kind=kind,
+                    school=school,
+                    note=note,
+                    follows_weekday=follows_weekday,
+                )
+            )
+            day += timedelta(days=1)
+    except InvalidInput as err:
+        fields = dict(err.fields or {})
+        if "date" in fields:
+            fields["date"] = [f"{day:%Y-%m-%d}: {m}" for m in fields["date"]]
+        raise InvalidInput(fields=fields) from err
+    return created
+
+
+@transaction.atomic
+def remove_calendar_range(*, actor: User, exceptions: list[CalendarException]) -> None:
+    """Remove every day of a range (each removal authorized and audited)."""
+    for exc in exceptions:
+        remove_calendar_exception(actor=actor, exception=exc)

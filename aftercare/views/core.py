@@ -18,24 +18,29 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftercare import registry, rules, selectors, services
-from aftercare.calendar import exceptions_for, school_days
 from aftercare.errors import Conflict, InvalidInput
 from aftercare.exports import streaming_csv_response
 from aftercare.filters import AuditEventFilter
-from aftercare.forms import CalendarExceptionForm, LoginForm, SemesterForm
+from aftercare.forms import LoginForm, SemesterForm
 from aftercare.models import (
     TEACHER_ROLES,
-    CalendarException,
     District,
     Notification,
     Role,
     School,
-    Semester,
 )
 from aftercare.tenancy import get_visible_or_404
+from aftercare.views.calendar import calendar_exception_delete, semester_detail
 from aftercare.views.errors import apply_domain_error, domain_errors
 
-__all__ = ["apply_domain_error", "current_district", "domain_errors", "roles_required"]
+__all__ = [
+    "apply_domain_error",
+    "calendar_exception_delete",
+    "current_district",
+    "domain_errors",
+    "roles_required",
+    "semester_detail",
+]
 
 # --------------------------------------------------------------------------- helpers
 
@@ -205,80 +210,7 @@ def semester_list(request):
     )
 
 
-def _back_to_semester(request, semester_id, **_kwargs) -> str:
-    return reverse("semester_detail", args=[semester_id])
-
-
-@login_required
-@domain_errors(back=_back_to_semester)
-def semester_detail(request, semester_id):
-    scope = request.scope
-    semester = get_visible_or_404(Semester, scope, public_id=semester_id)
-    rules.require(
-        rules.can_read_semester(scope, semester),
-        _("Only district officials, principals and school administrators see the calendar."),
-    )
-    can_edit = rules.can_edit_calendar(scope, semester.district_id)
-    school = None
-    if not can_edit:
-        school = next(
-            s for s in scope.managed_school_objects if s.district_id == semester.district_id
-        )
-    form = CalendarExceptionForm(
-        request.POST or None,
-        district=semester.district,
-        school=school,
-        initial={"date": semester.start_date},
-    )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.add_calendar_exception(
-                actor=request.user,
-                semester=semester,
-                day=data["date"],
-                kind=data["kind"],
-                school=data.get("school") or school,
-                note=data["note"],
-                follows_weekday=data.get("follows_weekday"),
-            )
-        except InvalidInput as err:
-            apply_domain_error(form, err)
-        else:
-            messages.success(request, _("Calendar updated."))
-            return redirect("semester_detail", semester.public_id)
-    if school is None:
-        exceptions = list(semester.exceptions.select_related("school"))
-    else:
-        exceptions = exceptions_for(semester, school)
-    days = school_days(semester, school, exceptions)
-    return render(
-        request,
-        "district/semester_detail.html",
-        {
-            "semester": semester,
-            "exceptions": sorted(exceptions, key=lambda e: e.date),
-            "school_day_count": len(days),
-            "form": form,
-            "can_edit": can_edit,
-            "school": school,
-            "nav": "semesters",
-        },
-    )
-
-
-@require_POST
-@login_required
-@domain_errors(back=_back_to_semester)
-def calendar_exception_delete(request, semester_id, exception_id):
-    scope = request.scope
-    semester = get_visible_or_404(Semester, scope, public_id=semester_id)
-    exception = get_visible_or_404(
-        CalendarException.objects.filter(semester=semester), scope, pk=exception_id
-    )
-    services.remove_calendar_exception(actor=request.user, exception=exception)
-    messages.success(request, _("Calendar updated."))
-    return redirect("semester_detail", semester.public_id)
+# The semester calendar page lives in aftercare.views.calendar (ranges, month view).
 
 
 # --------------------------------------------------------------------------- school
