@@ -8,8 +8,9 @@ class ReportingConfig(AppConfig):
 
     def ready(self):
         from aftercare import registry
+        from aftercare.actions import register_code_labels
         from aftercare.audit import register_actions
-        from reporting import demo, tasks
+        from reporting import compliance, demo, tasks
         from reporting.views import home
 
         # Registered in every process (web included): services send them by name.
@@ -20,6 +21,8 @@ class ReportingConfig(AppConfig):
         registry.register_home_section("school", 90, home.school_section)
         registry.register_landing(50, home.landing)
         registry.register_demo_step(60, demo.reporting_step)
+        # The audit log names a compliance rule by its label (alert.opened's "rule").
+        register_code_labels("rule", {code: r.label for code, r in compliance.RULES.items()})
 
         register_actions(
             {
