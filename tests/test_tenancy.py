@@ -433,6 +433,10 @@ def _foreign_registration(world):
         "register_course": ("post", reverse("register_course", args=[course.public_id])),
         "registration_action": ("post", reverse("registration_action", args=[rid, "cancel"])),
         "school_registration": ("get", reverse("school_registration", args=[pid])),
+        "course_registrants": (
+            "get",
+            reverse("course_registrants", args=[pid, course.public_id]),
+        ),
         "school_registration_action": (
             "post",
             reverse("school_registration_action", args=[pid, "close-round-one"]),

@@ -291,6 +291,14 @@ def _semester(w):
     return [w.semester]
 
 
+def _undrawn_course(w):
+    """实验小学's lottery course waiting for its draw (its registrants page)."""
+    from plans.models import Course
+
+    course = Course.objects.get(version__plan=w.plan, version__status="published", name="围棋")
+    return [w.plan, course]
+
+
 _PUBLIC = [
     Page("public", "home"),
     Page("public", "login"),
@@ -310,6 +318,7 @@ _OFFICIAL = [
     Page("official", "audit_log"),
     Page("official", "semester_list"),
     Page("official", "semester_detail", _semester),
+    Page("principal", "semester_detail", _semester),
     Page("official", "policy_index"),
     Page("official", "policy_detail", _semester),
     Page("official", "policy_edit", _semester),
@@ -364,6 +373,8 @@ def _school_pages(role: str) -> list[Page]:
         Page(role, "school_applications", _school, query="status=class_approved"),
         Page(role, "agreement_editor", _plan),
         Page(role, "school_registration", _plan),
+        Page(role, "course_registrants", _undrawn_course),
+        Page(role, "roster", _school, query="q=王"),
         Page(role, "scheduling_index", _school),
         Page(role, "scheduling_board", _plan),
         Page(role, "scheduling_week", _plan),
