@@ -33,6 +33,7 @@ class EnrollmentConfig(AppConfig):
             {
                 "roster.imported": _("Roster imported"),
                 "roster.exported": _("Roster exported"),
+                "course.registrants_exported": _("Course registrants exported"),
                 "account.signed_up": _("Parent signed up"),
                 "guardianship.bound": _("Child bound to a parent"),
                 "guardianship.relation_changed": _("Guardian's relation changed"),

@@ -3,7 +3,7 @@ registration, applications and their review (included at the site root)."""
 
 from django.urls import path
 
-from enrollment.views import applications, courses, families
+from enrollment.views import applications, courses, families, registrants
 
 urlpatterns = [
     # roster, a class, a child's record, sign-up, binding
@@ -38,6 +38,11 @@ urlpatterns = [
         "plans/<uuid:plan_id>/registration/",
         courses.school_registration,
         name="school_registration",
+    ),
+    path(
+        "plans/<uuid:plan_id>/registration/courses/<uuid:course_id>/",
+        registrants.course_registrants,
+        name="course_registrants",
     ),
     path(
         "plans/<uuid:plan_id>/registration/<slug:action>/",

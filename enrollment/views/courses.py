@@ -109,13 +109,21 @@ def school_registration(request, plan_id):
         for w in version.windows.filter(kind="extended"):
             modes[w.round] = w
     now = timezone.now()
-    # Where registration stands, so a course is not "open" after its rounds have ended.
+    # Where registration stands, so a course is not "open" after its rounds have ended:
+    # each round's state comes from its own dates.
     if any(w.opens_at <= now < w.closes_at for w in modes.values()):
         phase = "open"
     elif modes and all(w.closes_at <= now for w in modes.values()):
         phase = "ended"
     else:
         phase = "not_started"
+    lottery_closed = any(
+        w.mode == RegistrationMode.LOTTERY and w.closes_at <= now for w in modes.values()
+    )
+    for row in rows:
+        holding = row["confirmed"] + row["offered"]
+        row["below_minimum"] = row["capacity"].status == "open" and holding < row["course"].min_size
+        row["awaits_draw"] = lottery_closed and row["entered"] > 0 and not row["drawn"]
     return render(
         request,
         "enrollment/school_registration.html",

@@ -10,11 +10,12 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -38,6 +39,7 @@ from enrollment.forms.families import (
 from enrollment.models import SMS_CODE_TTL, BindingRequest, Guardianship, Student
 from enrollment.resources import MAX_FILE_MB, too_large
 from enrollment.selectors import families as selectors
+from enrollment.selectors.roster import looks_like_number, mask_student_number, roster_students
 from enrollment.services import families as services
 
 AUTH_BACKEND = "aftercare.auth.MobileOrUsernameBackend"
@@ -117,12 +119,46 @@ def _roster_school(request, school_id) -> School:
     return school
 
 
+ROSTER_PAGE_SIZE = 25
+
+
+def _student_list(request, school) -> dict:
+    """The roster's searchable list: name, class and 学籍号 (in full for the school's own
+    managers, masked for the district's officials), 25 a page."""
+    query = request.GET.get("q", "").strip()[:40]
+    classes = list(
+        selectors.classes_for_school(scope=request.scope, school=school).order_by("grade", "number")
+    )
+    class_id = request.GET.get("class", "")
+    if class_id not in {str(c.public_id) for c in classes}:
+        class_id = ""  # an unknown class is ignored, not an error page
+    students = roster_students(
+        scope=request.scope, school=school, query=query, class_id=class_id or None
+    )
+    page = Paginator(students, ROSTER_PAGE_SIZE).get_page(request.GET.get("page"))
+    full = request.scope.manages(school)
+    for student in page.object_list:
+        student.shown_number = (
+            student.student_number if full else mask_student_number(student.student_number)
+        )
+    params = {k: v for k, v in (("q", query), ("class", class_id)) if v}
+    return {
+        "students_page": page,
+        "query": query,
+        "class_id": class_id,
+        "classes": classes,
+        "search_params": urlencode(params),
+        "number_search": bool(query) and looks_like_number(query),
+    }
+
+
 def _render_roster(request, school, *, form=None, problems=None, binding_errors=None, status=200):
     can_import = rules.can_import_roster(request.scope, school)
     if can_import and form is None:
         form = RosterUploadForm()
     context = {
         "school": school,
+        **_student_list(request, school),
         "summary": selectors.roster_summary(school=school),
         "can_import": can_import,
         "form": form,
