@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from aftercare.errors import Conflict, InvalidInput, NotAllowed
-from aftercare.models import AuditEvent, Notification
+from aftercare.models import AuditEvent, OutboxMessage
 from billing.gateway import sandbox as sandbox_module
 from billing.models import Invoice, Refund, RefundReason
 from billing.money import to_fen
@@ -58,7 +58,9 @@ def test_school_withdrawal_is_refunded_like_a_family_withdrawal(bill):  # noqa: 
     assert reg.status == SeatStatus.CANCELLED
     event = AuditEvent.objects.get(action="application.withdrawn_by_school")
     assert app.student.name not in str(event.payload)
-    assert Notification.objects.filter(recipient=bill.user("parent_a1")).exists()
+    assert OutboxMessage.objects.filter(
+        recipient=bill.user("parent_a1"), body__contains="多次警告后劝退"
+    ).exists()
     # billing's minute sweep finds it, like a family's withdrawal
     assert refunds.refund_withdrawals() == 1
     refund = Refund.objects.get()
