@@ -214,9 +214,11 @@ def build_district(n_schools: int, n_students: int):
 
 
 def truncate_billing() -> None:
-    from django.db import connection
+    """Empty the billing tables between rounds (TRUNCATE is the owner's: the app role the
+    measured code runs as may not, see aftercare/db_security.py)."""
+    from aftercare.db_security import owner_mode
 
-    with connection.cursor() as cur:
+    with owner_mode() as connection, connection.cursor() as cur:
         cur.execute(
             "TRUNCATE billing_receipt, billing_refund, billing_payment, billing_paymentorder, "
             "billing_journalline, billing_journal, billing_invoiceline, billing_invoice, "
