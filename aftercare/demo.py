@@ -132,9 +132,10 @@ def calendar_for(start: date) -> list[tuple[date, str, str, int | None]]:
 def timeline(now: datetime) -> dict[str, datetime]:
     """When 实验小学's registration happened, relative to the moment the demo is built: the
     families applied three weeks ago, round one (a lottery) closed 19 days ago and every course
-    but one was drawn; the amended plan's round two (first come, first served) opened two
-    hours ago and runs five more days."""
+    but one was drawn; the amended plan's round two (first come, first served) opened at the
+    top of the hour before and runs five more days."""
     today = timezone.localdate(now)
+    hour = timezone.localtime(now).replace(minute=0, second=0, microsecond=0)
 
     def at(days: int, hour: int, minute: int = 0) -> datetime:
         return timezone.make_aware(
@@ -151,9 +152,9 @@ def timeline(now: datetime) -> dict[str, datetime]:
         "signed": at(-20, 20),
         "drawn": at(-18, 9),
         "round2_planned_opens": at(3, 10, 40),
-        "round2_opens": now.replace(second=0, microsecond=0) - timedelta(hours=2),
+        "round2_opens": hour - timedelta(hours=1),
         "round2_closes": at(5, 17),
-        "round2_registered": now.replace(second=0, microsecond=0) - timedelta(minutes=90),
+        "round2_registered": hour - timedelta(minutes=30),
     }
 
 

@@ -124,6 +124,8 @@ def school_registration(request, plan_id):
         holding = row["confirmed"] + row["offered"]
         row["below_minimum"] = row["capacity"].status == "open" and holding < row["course"].min_size
         row["awaits_draw"] = lottery_closed and row["entered"] > 0 and not row["drawn"]
+        # Before its draw a lottery course holds no seats yet: not "below its minimum".
+        row["below_minimum"] = row["below_minimum"] and not row["awaits_draw"]
     return render(
         request,
         "enrollment/school_registration.html",

@@ -101,23 +101,30 @@ def test_each_round_shows_its_own_state(world, client, login):
 def test_a_lottery_course_awaiting_its_draw_and_one_below_minimum(world, client, login):
     rush = build_rush(
         world,
-        courses=(("书法", 10, 3),),
+        courses=(("书法", 10, 3), ("围棋", 10, 3)),
         mode="lottery",
         students=2,
         opens_in=timedelta(hours=-2),
         length=timedelta(hours=1),
     )
-    for student in rush.students:
-        registration.register(
-            actor=rush.parents[student.pk],
-            student=student,
-            info=rush.info("书法"),
-            now=rush.opens_at + timedelta(minutes=5),
-        )
+    for name in ("书法", "围棋"):
+        for student in rush.students:
+            registration.register(
+                actor=rush.parents[student.pk],
+                student=student,
+                info=rush.info(name),
+                now=rush.opens_at + timedelta(minutes=5),
+            )
+    registration.draw_lottery(actor=world.users["principal_a1"], course=rush.courses["围棋"])
     login(world.users["principal_a1"])
-    html = client.get(reverse("school_registration", args=[rush.plan.public_id])).content
-    assert b'data-testid="awaits-draw"' in html
-    assert b'data-testid="below-minimum"' in html
+    rows = {
+        r["course"].name: r
+        for r in client.get(reverse("school_registration", args=[rush.plan.public_id])).context[
+            "rows"
+        ]
+    }
+    assert rows["书法"]["awaits_draw"] and not rows["书法"]["below_minimum"]
+    assert rows["围棋"]["below_minimum"] and not rows["围棋"]["awaits_draw"]
 
 
 # --------------------------------------------------------------------------- the roster
