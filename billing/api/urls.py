@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from billing.api import payouts, public, views
+from billing.api import payouts, public, subsidy, views
 
 router = SimpleRouter()
 router.register("billing/invoices", views.InvoiceViewSet, basename="billing-invoice")
@@ -19,6 +19,16 @@ router.register(
     "billing/disclosure-versions",
     payouts.DisclosureVersionViewSet,
     basename="billing-disclosure-version",
+)
+router.register(
+    "billing/subsidy-rules", subsidy.SubsidyRulesViewSet, basename="billing-subsidy-rules"
+)
+router.register(
+    "billing/school-subsidy-values", subsidy.SchoolValuesViewSet, basename="billing-school-values"
+)
+router.register("billing/labour-agreements", subsidy.AgreementViewSet, basename="billing-agreement")
+router.register(
+    "billing/subsidy-incidents", subsidy.IncidentViewSet, basename="billing-subsidy-incident"
 )
 
 urlpatterns = [
