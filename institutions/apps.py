@@ -13,7 +13,7 @@ class InstitutionsConfig(AppConfig):
 
         registry.register_nav(26, views.nav)
         registry.register_landing(5, views.landing)
-        registry.register_demo_step(35, demo.institutions_step)
+        registry.register_demo_step(45, demo.institutions_step)
         register_actions(
             {
                 "institutions.policy_saved": _("Institution price policy saved"),

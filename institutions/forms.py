@@ -55,7 +55,7 @@ class AccountForm(forms.Form):
 
 
 class InstructorForm(forms.Form):
-    full_name = forms.CharField(label=_("Name"), max_length=64)
+    full_name = forms.CharField(label=pgettext_lazy("person", "name"), max_length=64)
     id_card = forms.CharField(label=_("ID card number"), max_length=18)
     mobile = forms.CharField(label=_("Mobile"), max_length=11, required=False)
     qualification = forms.CharField(label=_("Qualification"), max_length=120)
@@ -113,7 +113,7 @@ class CourseForm(forms.Form):
     )
 
 
-CourseFormSet = forms.formset_factory(CourseForm, extra=3, min_num=1, validate_min=True)
+CourseFormSet = forms.formset_factory(CourseForm, extra=2, min_num=1, validate_min=True)
 
 
 class ReviewForm(forms.Form):

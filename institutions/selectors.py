@@ -8,7 +8,11 @@ institutions and the instructors of approved ones (they schedule them). Anything
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from aftercare.tenancy import Scope
 from institutions.models import (
@@ -93,3 +97,35 @@ def approved_list(district) -> QuerySet[Institution]:
         )
         .order_by("name")
     )
+
+
+def check_problem(instructor: Instructor, *, on: date | None = None) -> str | None:
+    """Why the instructor may not work with children on ``on`` (today), or None: the
+    background check (with the sexual-offence record check and consent) and the health
+    certificate must be valid that day."""
+    day = on or timezone.localdate()
+    if not instructor.is_active:
+        return _("%(name)s is no longer on the institution's staff list.") % {
+            "name": instructor.full_name
+        }
+    if not (
+        instructor.background_checked_on
+        and instructor.consent_given_on
+        and instructor.sexual_offence_checked
+    ):
+        return _(
+            "%(name)s has no background check with the sexual-offence record check on file."
+        ) % {"name": instructor.full_name}
+    if (
+        instructor.background_check_valid_until is None
+        or instructor.background_check_valid_until < day
+    ):
+        return _("%(name)s's background check has expired.") % {"name": instructor.full_name}
+    if (
+        instructor.health_certificate_valid_until is None
+        or instructor.health_certificate_valid_until < day
+    ):
+        return _("%(name)s's health certificate is missing or expired.") % {
+            "name": instructor.full_name
+        }
+    return None

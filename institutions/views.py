@@ -87,7 +87,7 @@ def admission(request):
     which = request.POST.get("form") if request.method == "POST" else None
     initial = (
         {
-            "price_ceiling": policy.price_ceiling_fen / 100,
+            "price_ceiling": policy.ceiling_yuan,
             "ceiling_basis": policy.ceiling_basis,
             "families_may_pay": policy.families_may_pay,
             "satisfaction_threshold": policy.satisfaction_threshold,
@@ -142,7 +142,8 @@ def admission(request):
     )
 
 
-@roles_required(Role.DISTRICT_OFFICIAL)
+@login_required
+@domain_errors
 def batch_detail(request, batch_id):
     batch = _get(selectors.batches_visible(request.scope), public_id=batch_id)
     if not rules.can_manage_admission(request.scope, batch.district_id):
@@ -255,9 +256,9 @@ def institution_home(request):
 @login_required
 @domain_errors
 def apply(request, batch_id):
+    batch = _get(selectors.batches_visible(request.scope), public_id=batch_id)
     account = _account_or_403(request)
     institution = account.institution
-    batch = _get(selectors.batches_visible(request.scope), public_id=batch_id)
     post = request.POST if request.method == "POST" else None
     form = ApplicationForm(post, institution=institution)
     courses = CourseFormSet(post, prefix="course")

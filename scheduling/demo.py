@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from aftercare.models import User
+from institutions.demo import demo_instructor
 from plans.models import PlanStatus, SchoolPlan
 from scheduling.models import (
     DutyRole,
@@ -140,6 +141,9 @@ def scheduling_step(demo) -> None:
             "full_name": "林雪",
             "mobile": "13700000102",
             "institution": institutions["青山区少年宫艺术培训中心"],
+            "instructor": demo_instructor(
+                institutions["青山区少年宫艺术培训中心"], "林雪", today=demo.now.date()
+            ),
             "subject": "美术、合唱",
         },
     )
@@ -152,6 +156,9 @@ def scheduling_step(demo) -> None:
             "full_name": "马俊杰",
             "mobile": "13700000103",
             "institution": institutions["青山区绿茵体育俱乐部"],
+            "instructor": demo_instructor(
+                institutions["青山区绿茵体育俱乐部"], "马俊杰", today=demo.now.date()
+            ),
             "subject": "足球",
         },
     )

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftercare.models import WEEKDAYS
+from institutions.models import Instructor
 from scheduling.documents import MAX_DOCUMENT_MB
 from scheduling.models import (
     DutyRole,
@@ -69,6 +70,12 @@ class StaffForm(forms.Form):
     institution = forms.ModelChoiceField(
         label=_("Institution"), queryset=Institution.objects.none(), required=False
     )
+    instructor = forms.ModelChoiceField(
+        label=_("Entry on the institution's staff list"),
+        queryset=Instructor.objects.none(),
+        required=False,
+        help_text=_("Where the background check and health certificate are kept."),
+    )
     subject = forms.CharField(label=_("Subject or speciality"), max_length=60, required=False)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
@@ -84,6 +91,14 @@ class StaffForm(forms.Form):
         if current_institution is not None:
             allowed = institutions.filter(pk=current_institution.pk) | allowed
         self.fields["institution"].queryset = allowed.order_by("name")
+        self.fields["instructor"].queryset = (
+            Instructor.objects.filter(institution__in=allowed, is_active=True)
+            .select_related("institution")
+            .order_by("institution__name", "full_name")
+        )
+        self.fields["instructor"].label_from_instance = lambda i: (
+            f"{i.institution.name} · {i.full_name} (…{i.id_card_last4})"
+        )
 
 
 class VettingForm(forms.Form):

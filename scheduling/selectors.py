@@ -30,6 +30,7 @@ from enrollment.models import (
     SeatStatus,
     Student,
 )
+from institutions.selectors import check_problem as instructor_check_problem
 from plans.calendar import PlanCalendar, plan_calendar
 from plans.models import PlanStatus, PlanVersion, SchoolPlan
 from scheduling.grouping import Participant
@@ -91,6 +92,17 @@ def schedulable_problem(staff: StaffMember, records=None) -> str | None:
                 "inst": inst.name if inst else "—",
                 "status": inst.get_status_display() if inst else "—",
             }
+        # Issue 18: the institution's staff-list entry carries the background check (with the
+        # sexual-offence record check and consent) and the health certificate; both must be
+        # valid today.
+        if staff.instructor_id is None:
+            return _(
+                "%(name)s is not linked to an entry of %(inst)s's staff list with a background "
+                "check."
+            ) % {"name": staff.full_name, "inst": inst.name}
+        problem = instructor_check_problem(staff.instructor)
+        if problem:
+            return problem
     if records is None:
         records = list(staff.vetting.all())
     missing = missing_steps(staff, records)
@@ -107,7 +119,7 @@ def staff_of_school(*, scope: Scope, school: School) -> QuerySet[StaffMember]:
     return (
         StaffMember.objects.visible_to(scope)
         .filter(school=school)
-        .select_related("user", "institution")
+        .select_related("user", "institution", "instructor")
         .prefetch_related(Prefetch("vetting", queryset=VettingRecord.objects.order_by("step")))
         .annotate(
             n_assignments=Count("assignments", distinct=True),
@@ -297,7 +309,7 @@ def load_board(
             )
     board.assignments = list(
         Assignment.objects.filter(plan=plan)
-        .select_related("staff", "staff__institution", "group")
+        .select_related("staff", "staff__institution", "staff__instructor", "group")
         .prefetch_related("staff__vetting")
         .order_by("weekday", "role", "staff__full_name", "id")
     )

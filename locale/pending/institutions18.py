@@ -235,5 +235,7 @@ T = {
         "review and publish the list.",
     ): "%(d)s分批遴选校外机构：开启批次，机构在线申请，审核后公布名单。",
     ("", "Record the decision"): "记录审核结论",
+    ("", "Our applications"): "本机构的申请",
+    ("", "Application period"): "申请时间",
 }
 PLURAL = {("", "%(n)s course", "%(n)s courses"): "%(n)s 门课程"}

@@ -3,32 +3,14 @@ price policy (ceiling 80 yuan per lesson), an open batch, an institution's accou
 instructor whose checks are valid, and a second institution of a (the "other" one)."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from institutions import services
 from institutions.models import AdmissionBatch, InstitutionAccount, Instructor
-
-VALID_ID = "11010519491231002X"
-OTHER_ID = "110105194912310029"
-
-
-def instructor_data(**over):
-    today = timezone.localdate()
-    data = {
-        "full_name": "张老师",
-        "id_card": VALID_ID,
-        "qualification": "教师资格证 2019-001",
-        "consent_given_on": today - timedelta(days=30),
-        "background_checked_on": today - timedelta(days=20),
-        "sexual_offence_checked": True,
-        "background_check_valid_until": today + timedelta(days=300),
-        "health_certificate_valid_until": today + timedelta(days=200),
-    }
-    data.update(over)
-    return data
+from tests.institutions.helpers import instructor_data
 
 
 @dataclass
@@ -100,6 +82,3 @@ def inst(world) -> Inst:
 @pytest.fixture
 def today():
     return timezone.localdate()
-
-
-__all__ = ["OTHER_ID", "VALID_ID", "date", "instructor_data"]

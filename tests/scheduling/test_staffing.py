@@ -134,7 +134,10 @@ def test_instructors_come_only_from_approved_institutions(two_groups):
     inst = Institution.objects.create(
         district=sched.school.district, name="某机构", licence_number="L1"
     )
-    person = sched.person("机构李四", StaffKind.INSTITUTION, institution=inst)
+    from institutions.demo import demo_instructor
+
+    entry = demo_instructor(inst, "机构李四", today=timezone.localdate())
+    person = sched.person("机构李四", StaffKind.INSTITUTION, institution=inst, instructor=entry)
     vet(person)
     assert assign(sched, person, groups[1], weekdays=[0])
     Institution.objects.filter(pk=inst.pk).update(status=InstitutionStatus.SUSPENDED)
@@ -144,6 +147,36 @@ def test_instructors_come_only_from_approved_institutions(two_groups):
     # The assignment made before the suspension shows as a violation.
     board = load_board(sched.plan)
     assert any(i.code == "staff_not_schedulable" for i in checks.check(board))
+
+
+def test_an_instructor_without_a_valid_check_cannot_be_scheduled(two_groups):
+    """Issue 18: an institution's instructor needs its staff-list entry with a valid
+    background check (sexual-offence record check included) and health certificate."""
+    from datetime import timedelta
+
+    from institutions.demo import demo_instructor
+    from scheduling.models import Institution
+
+    sched, groups = two_groups
+    inst = Institution.objects.create(
+        district=sched.school.district, name="某机构", licence_number="L1"
+    )
+    person = sched.person("机构王五", StaffKind.INSTITUTION, institution=inst)
+    vet(person)
+    with pytest.raises(InvalidInput) as err:
+        assign(sched, person, groups[1], weekdays=[0])
+    assert "机构王五" in err.value.fields["staff"][0]
+    entry = demo_instructor(inst, "机构王五", today=timezone.localdate())
+    entry.background_check_valid_until = timezone.localdate() - timedelta(days=1)
+    entry.save()
+    person.instructor = entry
+    person.save()
+    with pytest.raises(InvalidInput):
+        assign(sched, person, groups[1], weekdays=[0])
+    assert not Assignment.objects.filter(staff=person).exists()
+    entry.background_check_valid_until = timezone.localdate() + timedelta(days=30)
+    entry.save()
+    assert assign(sched, person, groups[1], weekdays=[0])
 
 
 def test_paid_lessons_per_day_and_week(world):
