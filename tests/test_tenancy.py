@@ -12,6 +12,7 @@ from tests.attendance.routes import foreign_attendance_routes
 from tests.billing.payout_routes import PUBLIC_PAYOUT_ROUTES, foreign_payout_routes
 from tests.billing.world import foreign_billing_routes
 from tests.feedback.routes import foreign_feedback_routes
+from tests.institutions.world import foreign_institution_routes
 from tests.reporting.assessment_routes import foreign_assessment_routes
 from tests.reporting.routes import foreign_reporting_routes
 from tests.safety.routes import foreign_safety_routes
@@ -120,6 +121,7 @@ def _foreign_routes(world):
         **foreign_feedback_routes(world),
         **foreign_assessment_routes(world),
         **foreign_safety_routes(world),
+        **foreign_institution_routes(world),
     }
 
 
@@ -392,6 +394,8 @@ PUBLIC_ROUTES = {
     "public_lottery",
     "course-lottery",
     "public_participants",
+    "institutions_public",
+    "institutions-public",
     *PUBLIC_PAYOUT_ROUTES,
 }
 
