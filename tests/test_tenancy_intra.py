@@ -64,6 +64,10 @@ DISTRICT_LEVEL = {
     "scheduling_institution_detail": "the bureau's list of admitted institutions (published)",
     "institution-detail": "the bureau's list of admitted institutions (published)",
     "institution-status": "admitting or removing an institution: officials only",
+    "institutions_batch": "the district's admission call (批次): officials only (403)",
+    "institution_apply": "the district's admission call: institutions' accounts only (403)",
+    "institution-batch-detail": "the district's admission call (published to institutions)",
+    "institution-batch-close": "the district's admission call: officials only (403)",
 }
 
 SCHOOL_USERS = ("principal_a1", "admin_a1", "teacher_a1", "care_a1", "parent_a1")
