@@ -304,6 +304,7 @@ _PUBLIC = [
     Page("public", "login"),
     Page("public", "signup"),
     Page("public", "public_district", lambda w: [DISTRICT_CODE]),
+    Page("public", "institutions_public", lambda w: [DISTRICT_CODE]),
     Page("public", "public_plan", _plan),
     Page("public", "public_participants", _plan),
     Page("public", "billing_public_disclosure", lambda w: [w.disclosure], needs="disclosure"),
@@ -328,6 +329,7 @@ _OFFICIAL = [
     Page("official", "plan_detail", lambda w: [w.submitted_plan]),
     Page("official", "plan_detail", lambda w: [w.draft_plan]),
     Page("official", "scheduling_institutions"),
+    Page("official", "institutions_admission"),
     Page(
         "official", "scheduling_institution_detail", lambda w: [w.institution], needs="institution"
     ),
