@@ -124,4 +124,12 @@ T = {
     ("", "values"): "取值",
     ("", "via"): "途径",
     ("", "warning"): "警示",
+    # English pages write their own punctuation: rounds, people, list separators.
+    (
+        "",
+        "%(round)s (%(mode)s): %(opens)s – %(closes)s",
+    ): "%(round)s（%(mode)s）：%(opens)s—%(closes)s",
+    ("", "%(who)s (%(relation)s)"): "%(who)s（%(relation)s）",
+    ("list separator", "; "): "；",
+    ("list separator", ", "): "、",
 }
