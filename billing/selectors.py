@@ -21,6 +21,8 @@ from billing.models import (
     PayoutStatus,
     Receipt,
     Refund,
+    RefundReason,
+    RefundStatus,
     RunKind,
     SafetyIncident,
 )
@@ -118,6 +120,19 @@ def district_exemptions(*, scope, district, semester=None) -> list[dict]:
         key = (r["exemption__school_id"], r["exemption__category"])
         if key in rows:
             rows[key]["reduced"] = r["reduced"] or 0
+    # Reductions verified after payment: the paid invoice stays, the difference was refunded.
+    for r in (
+        Refund.objects.filter(
+            reason=RefundReason.EXEMPTION,
+            status=RefundStatus.SUCCEEDED,
+            invoice__student__exemptions__in=qs,
+        )
+        .values("invoice__school_id", "invoice__student__exemptions__category")
+        .annotate(reduced=Sum("amount_fen"))
+    ):
+        key = (r["invoice__school_id"], r["invoice__student__exemptions__category"])
+        if key in rows:
+            rows[key]["reduced"] += r["reduced"] or 0
     return sorted(rows.values(), key=lambda r: (r["school__name"], r["category"]))
 
 

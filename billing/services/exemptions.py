@@ -3,9 +3,12 @@
 A guardian applies with one of the district policy's categories (``DistrictPolicy.exemptions``:
 ``{"code", "name", "reduction_percent"}``, optionally ``"applies_to_unpaid": false``) and an
 evidence file; the school's principal or administrator verifies it or refuses with a reason.
-A verified exemption reduces every line of the child's next billing; where the category
-applies to unpaid invoices (the default) the child's open invoice is re-issued at once
-(``billing.services.invoices.reissue``). Paid invoices are not reopened.
+A verified exemption reduces every line of the child's next billing. Where the category
+applies to the current semester (``applies_to_unpaid``, the default) the child's open
+invoice is re-issued at once (``billing.services.invoices.reissue``; a payment already
+started gets a new order), and an invoice already paid is never changed: the difference is
+refunded through the gateway to the original payment (``refunds.refund_exemption``, with
+its computation shown to the family), and later refunds count the fee at the new rate.
 
 Evidence: PDF, JPEG or PNG recognised by their first bytes (not the name or the browser's
 word), at most ``BILLING_EVIDENCE_MAX_MB``, stored under ``BILLING_PRIVATE_ROOT`` (outside
@@ -32,6 +35,7 @@ from aftercare.rules import require_school_manager
 from billing import conf
 from billing.models import Exemption, ExemptionStatus, Invoice, InvoiceKind, InvoiceStatus
 from billing.services import invoices as invoice_services
+from billing.services import refunds as refund_services
 from enrollment.models import Guardianship, Student
 from plans.selectors import current_policy
 
@@ -226,25 +230,35 @@ def verify_exemption(
         obj=exemption,
         payload={"category": exemption.category, "percent": exemption.reduction_percent},
     )
-    reissued = None
+    reissued = refund = None
     if exemption.applies_to_unpaid:
         invoice = Invoice.objects.filter(
             district_id=exemption.district_id,
             semester_id=exemption.semester_id,
             student_id=exemption.student_id,
             kind=InvoiceKind.SEMESTER,
-            status=InvoiceStatus.OPEN,
+            status__in=[InvoiceStatus.OPEN, InvoiceStatus.PAID],
         ).first()
-        if invoice is not None:
+        if invoice is not None and invoice.status == InvoiceStatus.OPEN:
             reissued = invoice_services.reissue(
                 invoice=invoice, actor=actor, exemption=exemption, reason="exemption"
             )
-    body = (
-        _("Your open invoice was re-issued: %(amount)s yuan now.")
-        % {"amount": f"{reissued.amount_fen / 100:.2f}"}
-        if reissued is not None
-        else _("It applies to the next billing.")
-    )
+        elif invoice is not None:
+            # Paid already: never re-priced; the difference goes back to the payment.
+            refund = refund_services.refund_exemption(
+                invoice=invoice, exemption=exemption, actor=actor
+            )
+    if reissued is not None:
+        body = _("Your open invoice was re-issued: %(amount)s yuan now.") % {
+            "amount": f"{reissued.amount_fen / 100:.2f}"
+        }
+    elif refund is not None:
+        body = _(
+            "You had already paid: %(amount)s yuan is refunded to the original payment; the "
+            "invoice page shows how it was computed."
+        ) % {"amount": f"{refund.amount_fen / 100:.2f}"}
+    else:
+        body = _("It applies to the next billing.")
     _tell_family(
         exemption,
         _("Exemption verified: %(category)s, %(percent)s%% off")

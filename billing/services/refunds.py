@@ -41,6 +41,8 @@ from billing import gateway, jobs
 from billing.fees import FeeTable, Line
 from billing.gateway.base import GatewayError, NotificationRejected, RefundRequest, RefundState
 from billing.models import (
+    Exemption,
+    ExemptionStatus,
     Invoice,
     InvoiceKind,
     InvoiceStatus,
@@ -95,6 +97,123 @@ def withdrawal_start(policy, last_day: date) -> tuple[date, str]:
     return first, _("sessions not attended, from %(date)s") % {"date": _day(first)}
 
 
+def late_exemption(invoice: Invoice):
+    """The child's verified exemption of the invoice's semester that applies to the current
+    semester (``applies_to_unpaid``) but was verified after the invoice was paid: the paid
+    invoice is never re-priced, the difference is refunded (``refund_exemption``), and later
+    refunds (withdrawal, term end) count the child's fee at its percentage."""
+    if invoice.exemption_id is not None:
+        return None
+    return (
+        Exemption.objects.filter(
+            district_id=invoice.district_id,
+            semester_id=invoice.semester_id,
+            student_id=invoice.student_id,
+            status=ExemptionStatus.VERIFIED,
+            applies_to_unpaid=True,
+        )
+        .order_by("-decided_at", "-pk")
+        .first()
+    )
+
+
+def effective_percent(invoice: Invoice, line_percent: int) -> int:
+    """The reduction that really applies to a line: its own, or a late exemption's."""
+    late = late_exemption(invoice)
+    return max(line_percent, late.reduction_percent if late is not None else 0)
+
+
+def _held_until(invoice: Invoice, policy, service: str) -> date:
+    """The last day of the service the family keeps: the invoice's, or before the refunded
+    part of a handled withdrawal."""
+    app = invoice.application
+    if (
+        invoice.withdrawal_handled_at is None
+        or app.status != ApplicationStatus.WITHDRAWN
+        or app.withdrawal_effective_date is None
+    ):
+        return invoice.until
+    extended = policy.extended_refund if policy else ExtendedRefund.FORCE_MAJEURE
+    if service != "basic" and extended != ExtendedRefund.PRO_RATA:
+        return invoice.until
+    start, _rule = withdrawal_start(policy, app.withdrawal_effective_date)
+    return min(invoice.until, start - timedelta(days=1))
+
+
+def exemption_computation(invoice: Invoice, exemption) -> dict:
+    """The difference a reduction verified after payment gives back, line by line (fen):
+    for each line, its fee (of the service the family keeps) at the percentage it was paid
+    with, less the same fee at the exemption's percentage."""
+    policy = current_policy(invoice.semester)
+    table = FeeTable(invoice.plan_version, policy=policy)
+    grade = invoice.application.student.school_class.grade
+    new = exemption.reduction_percent
+    lines, total = [], 0
+    for line in invoice_services.current_lines(invoice):
+        until = _held_until(invoice, policy, line.service)
+        if until >= invoice.until:
+            gross = line.gross_fen
+        else:
+            kept = (
+                table.basic(grade, invoice.from_date, until)
+                if line.service == "basic"
+                else table.course(line.course_id, invoice.from_date, until)
+            )
+            gross = kept.gross_fen if kept is not None and until >= invoice.from_date else 0
+        old = line.reduction_percent
+        refund = max(0, percent_of(gross, new) - percent_of(gross, old)) if new > old else 0
+        detail = _("%(fee)s yuan: %(new)s%% reduction instead of %(old)s%%") % {
+            "fee": fmt(gross),
+            "new": new,
+            "old": old,
+        }
+        lines.append(
+            {"label": line.label, "paid": line.amount_fen, "refund": refund, "detail": detail}
+        )
+        total += refund
+    return {
+        "reason": "exemption",
+        "rule": _(
+            "%(category)s (%(percent)s%% off) was verified on %(date)s, after you paid; it "
+            "applies to this semester, so the difference is refunded"
+        )
+        % {
+            "category": exemption.category_name,
+            "percent": new,
+            "date": _day(timezone.localdate(exemption.decided_at or timezone.now())),
+        },
+        "exemption": str(exemption.public_id),
+        "lines": lines,
+        "total": total,
+    }
+
+
+def refund_exemption(*, invoice: Invoice, exemption, actor=None) -> Refund | None:
+    """A reduction verified after the invoice was paid: refund the difference to the
+    original payment (the paid invoice itself is never changed). Caller's transaction;
+    idempotent (one exemption refund per invoice). None when nothing is due."""
+    invoice = (
+        Invoice.objects.select_for_update()
+        .select_related("semester", "plan_version", "application__student__school_class")
+        .get(pk=invoice.pk)
+    )
+    if invoice.status != InvoiceStatus.PAID or invoice.settled_at is not None:
+        return None
+    with translation.override(settings.LANGUAGE_CODE):
+        computation = exemption_computation(invoice, exemption)
+    amount = min(computation["total"], paid_fen(invoice) - refunded_fen(invoice))
+    computation["total"] = amount
+    if amount <= 0:
+        return None
+    return create_refund(
+        invoice=invoice,
+        reason=RefundReason.EXEMPTION,
+        amount=amount,
+        computation=computation,
+        actor=actor,
+    )
+
+
 def withdrawal_computation(invoice: Invoice, last_day: date, *, table=None) -> dict:
     """The refund due on withdrawal with last day ``last_day``, line by line (fen)."""
     policy = current_policy(invoice.semester)
@@ -102,6 +221,8 @@ def withdrawal_computation(invoice: Invoice, last_day: date, *, table=None) -> d
     start, rule = withdrawal_start(policy, last_day)
     grade = invoice.application.student.school_class.grade
     extended = policy.extended_refund if policy else ExtendedRefund.FORCE_MAJEURE
+    late = late_exemption(invoice)
+    late_percent = late.reduction_percent if late is not None else 0
     lines, total = [], 0
     for line in invoice_services.current_lines(invoice):
         if line.service == "basic":
@@ -123,14 +244,15 @@ def withdrawal_computation(invoice: Invoice, last_day: date, *, table=None) -> d
             )
             continue
         gross = left.gross_fen if left is not None else 0
-        refund = min(line.amount_fen, gross - percent_of(gross, line.reduction_percent))
+        percent = max(line.reduction_percent, late_percent)
+        refund = min(line.amount_fen, gross - percent_of(gross, percent))
         detail = _("%(sessions)s sessions (%(lessons)s lessons) left: %(fee)s yuan") % {
             "sessions": left.sessions if left else 0,
             "lessons": left.lessons if left else 0,
             "fee": fmt(gross),
         }
-        if line.reduction_percent:
-            detail += _(", less your %(percent)s%% reduction") % {"percent": line.reduction_percent}
+        if percent:
+            detail += _(", less your %(percent)s%% reduction") % {"percent": percent}
         lines.append(
             {"label": line.label, "paid": line.amount_fen, "refund": refund, "detail": detail}
         )

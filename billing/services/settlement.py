@@ -40,7 +40,7 @@ from billing.models import (
 )
 from billing.money import fmt, share
 from billing.services import invoices as invoice_services
-from billing.services.refunds import create_refund, paid_fen, refunded_fen
+from billing.services.refunds import create_refund, effective_percent, paid_fen, refunded_fen
 from billing.services.runs import BillingRefused, insert_invoices
 from enrollment.models import ApplicationStatus, CourseRegistration, SeatStatus
 from plans.models import ExtendedRefund, FeeUnit, RefundBasis
@@ -150,7 +150,7 @@ def due_lines(*, invoice: Invoice, table: FeeTable, cancelled, policy) -> tuple[
     current = invoice_services.current_lines(invoice)
     services = [(line.service, line.course_id) for line in current]
     billed = {(line.service, line.course_id): line.amount_fen for line in current}
-    percent = current[0].reduction_percent if current else 0
+    percent = effective_percent(invoice, current[0].reduction_percent if current else 0)
     for course_id in CourseRegistration.objects.filter(
         application=app, status=SeatStatus.CONFIRMED, course__version_id=invoice.plan_version_id
     ).values_list("course_id", flat=True):
