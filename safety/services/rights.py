@@ -57,7 +57,7 @@ from aftercare.tenancy import Scope
 from enrollment.models import Guardianship, Student
 
 from .. import rules, selectors
-from ..anonymise import SCRUBBED, scrubbed
+from ..anonymise import SCRUBBED, names_replaced, scrubbed
 from ..models import (
     DeletionRequest,
     DeletionStatus,
@@ -134,6 +134,8 @@ NO_SCRUB: dict[str, str] = {
     "reason keeps the family's words; a redaction path like the audit log's is still to do",
     "safety.safetyprofile": "deleted on anonymisation",
     "safety.incidentphoto": "deleted on anonymisation (content_type only)",
+    "safety.deletionrequest.decision_note": "the school's answer (its retention duty): the "
+    "child's names in it are replaced (anonymise_child)",
     "attendance.departure.relation": "a relation word (母亲), names nobody",
     "enrollment.application.user_agent": "the browser's identification string",
 }
@@ -328,6 +330,9 @@ def anonymise_child(*, student: Student) -> dict[str, int]:
             )
             continue
         done["rows"] += _scrub(model, CHILD_DATA[label], student.pk, fields)
+    done["rows"] += DeletionRequest.objects.filter(student=student).update(
+        decision_note=names_replaced("decision_note", names)
+    )
     for _covers, anonymiser in registry.anonymisers():
         done["rows"] += anonymiser(student=student, names=names, marker=SCRUBBED)
     done["audit_events"] = redact_audit(student=student, names=names)

@@ -63,13 +63,18 @@ def test_the_guard_fails_for_a_new_text_column(monkeypatch):
         test_every_text_column_of_child_data_is_anonymised_or_exempt_with_a_reason()
 
 
-def test_audit_stays_append_only_outside_the_redaction(bill):  # noqa: F811
-    event = record_event(actor=None, action="x.y", payload={"name": "张小明"})
-    with pytest.raises(DatabaseError), transaction.atomic():
-        AuditEvent.objects.filter(pk=event.pk).update(payload={"name": "x"})
+def test_audit_changes_only_through_the_redaction_function(bill):  # noqa: F811
+    district = bill.versions["a1"].district
+    event = record_event(
+        actor=None,
+        action="x.y",
+        district=district,
+        payload={"who": "学生张小明", "list": ["张小明来了", 3], "张小明": "张小明"},
+    )
+    # directly: refused (the trigger; with the least-privilege role, the grant too), even
+    # with the redaction setting on
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('aftercare.audit_redaction', 'on', true)")
-        # even with the setting: no DELETE, no other column, no key removed
         for sql in (
             "DELETE FROM aftercare_auditevent WHERE id = %s",
             "UPDATE aftercare_auditevent SET action = 'z' WHERE id = %s",
@@ -77,15 +82,24 @@ def test_audit_stays_append_only_outside_the_redaction(bill):  # noqa: F811
         ):
             with pytest.raises(DatabaseError), transaction.atomic():
                 cursor.execute(sql, [event.pk])
-        cursor.execute(
-            'UPDATE aftercare_auditevent SET payload = \'{"name": "x"}\' WHERE id = %s',
-            [event.pk],
-        )
-    event.refresh_from_db()
-    assert event.payload == {"name": "x"}
-    # the setting is transaction-local: gone in the next transaction
     with pytest.raises(DatabaseError), transaction.atomic():
-        AuditEvent.objects.filter(pk=event.pk).update(payload={"name": "y"})
+        AuditEvent.objects.filter(pk=event.pk).update(payload={"who": "x"})
+    # the function: values only, the fixed marker, keys kept, the row stays
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT aftercare_redact_audit(%s, %s, %s)", [district.pk, "none", ["张小明", "x"]]
+        )
+        assert cursor.fetchone()[0] == 1
+    event.refresh_from_db()
+    assert event.payload == {
+        "who": f"学生{SCRUBBED}",
+        "list": [f"{SCRUBBED}来了", 3],
+        "张小明": SCRUBBED,
+    }
+    assert event.action == "x.y"
+    # and the setting the function used does not outlive it
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).update(payload={"who": "y"})
 
 
 def test_anonymisation_is_complete_and_keeps_ledger_totals_and_audit_rows(bill):  # noqa: F811
@@ -101,6 +115,7 @@ def test_anonymisation_is_complete_and_keeps_ledger_totals_and_audit_rows(bill):
         district=district,
         school=school,
         channel="hotline",
+        recorded_by=bill.user("official_a"),
         student=student,
         caller_name="张妈妈",
         caller_mobile="13900000000",
