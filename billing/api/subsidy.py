@@ -153,7 +153,11 @@ class AgreementViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.Gener
     serializer_class = AgreementSerializer
 
     def get_queryset(self):
-        return _managed_or_official(self.scope, super().get_queryset()).select_related("staff")
+        return (
+            _managed_or_official(self.scope, super().get_queryset())
+            .select_related("staff")
+            .order_by("staff__full_name", "pk")
+        )
 
     @extend_schema(
         summary="Record or change an external staff member's agreement (school managers)",
@@ -184,7 +188,11 @@ class IncidentViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.Generi
     serializer_class = IncidentSerializer
 
     def get_queryset(self):
-        return _managed_or_official(self.scope, super().get_queryset()).select_related("staff")
+        return (
+            _managed_or_official(self.scope, super().get_queryset())
+            .select_related("staff")
+            .order_by("-date", "-pk")
+        )
 
     @extend_schema(
         summary="Record a major safety incident against a staff member's subsidy (managers)",
