@@ -132,4 +132,5 @@ T = {
     ("", "%(who)s (%(relation)s)"): "%(who)s（%(relation)s）",
     ("list separator", "; "): "；",
     ("list separator", ", "): "、",
+    ("label separator", ": "): "：",
 }
