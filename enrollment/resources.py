@@ -316,6 +316,10 @@ def _raw_rows(content: bytes, filename: str) -> Iterator[tuple]:
         raise unreadable from exc
 
 
+# The streaming reader, for every spreadsheet import (the staff list reuses it).
+stream_rows = _raw_rows
+
+
 def too_large(size: int) -> RosterFileError | None:
     """The refusal of a file of ``size`` bytes, if it is over the limit."""
     if size <= MAX_FILE_MB * 1024 * 1024:

@@ -17,9 +17,8 @@ row has an error. The export adds the vetting dates and whether the person may b
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
+from itertools import islice
 
 import tablib
 from django.core.exceptions import ValidationError
@@ -29,7 +28,8 @@ from import_export import fields, resources, widgets
 from aftercare import exports
 from aftercare.errors import InvalidInput
 from aftercare.models import School, User
-from enrollment.resources import FORMULA_START, cell_text, parse_mobile
+from enrollment.errors import RosterFileError
+from enrollment.resources import FORMULA_START, cell_text, parse_mobile, stream_rows
 from scheduling.models import (
     Institution,
     InstitutionStatus,
@@ -138,53 +138,41 @@ def _file_error(message) -> InvalidInput:
     return InvalidInput(fields={"file": [message]}, code="staff_file_invalid")
 
 
-def _rows(content: bytes, filename: str) -> list[tuple]:
-    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if ext not in ("xlsx", "csv"):
-        raise _file_error(_("Upload an .xlsx or .csv file."))
-    unreadable = _file_error(
-        _("The file could not be read. Save it from Excel as .xlsx (or as CSV) and try again.")
-    )
-    if ext == "xlsx":
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-            try:
-                return [tuple(r) for r in book.active.iter_rows(values_only=True)]
-            finally:
-                book.close()
-        except Exception as exc:  # openpyxl raises many kinds on a damaged file
-            raise unreadable from exc
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise unreadable
-    try:
-        return [tuple(r) for r in csv.reader(io.StringIO(text))]
-    except csv.Error as exc:
-        raise unreadable from exc
+MAX_SCANNED_ROWS = 2 * MAX_ROWS  # rows read below the header, blank ones included
+HEADER_SEARCH_ROWS = 10
 
 
 def read_staff_file(content: bytes, filename: str) -> Sheet:
-    """Parse an uploaded staff list. Errors: InvalidInput on ``file``."""
+    """Parse an uploaded staff list. Errors: InvalidInput on ``file``.
+
+    Rows are streamed (enrollment.resources.stream_rows, the roster's reader: an .xlsx in
+    openpyxl's read-only mode) and counted as they are read: a file over the limit is refused
+    at row MAX_ROWS + 1 (or after MAX_SCANNED_ROWS rows, blank ones included), never parsed
+    to its end."""
     if len(content) > MAX_FILE_MB * 1024 * 1024:
         raise _file_error(_("The file is larger than %(max)d MB.") % {"max": MAX_FILE_MB})
-    rows = _rows(content, filename)
-    header_index = next(
-        (i for i, r in enumerate(rows[:10]) if {COL_NAME, COL_KIND} <= {cell_text(c) for c in r}),
-        None,
-    )
+    rows = stream_rows(content, filename)
+    try:
+        return _read_sheet(rows)
+    except RosterFileError as error:  # the shared reader's file-level refusals
+        messages = error.fields.get("file") or [str(error)]
+        raise _file_error(messages[0]) from error
+    finally:
+        rows.close()
+
+
+def _read_sheet(rows) -> Sheet:
+    header_index, header = None, ()
+    for i, r in enumerate(islice(rows, HEADER_SEARCH_ROWS)):
+        if {COL_NAME, COL_KIND} <= {cell_text(c) for c in r}:
+            header_index, header = i, r
+            break
     if header_index is None:
         raise _file_error(
             _("No header row found. The first row must hold the column names %(columns)s.")
             % {"columns": "、".join(COLUMNS)}
         )
-    headings = [cell_text(c) for c in rows[header_index]]
+    headings = [cell_text(c) for c in header]
     positions: dict[str, int] = {}
     ignored: list[str] = []
     for index, heading in enumerate(headings):
@@ -194,19 +182,26 @@ def read_staff_file(content: bytes, filename: str) -> Sheet:
             ignored.append(heading)
     present = [c for c in COLUMNS if c in positions]
     data, numbers = [], []
-    for offset, raw in enumerate(rows[header_index + 1 :]):
+    over = False
+    for offset, raw in enumerate(rows):
+        if offset >= MAX_SCANNED_ROWS:
+            over = True
+            break
         values = tuple(raw[positions[c]] if positions[c] < len(raw) else None for c in present)
         if all(cell_text(v) == "" for v in values):
             continue
         data.append(values)
         numbers.append(header_index + 2 + offset)
-    if not data:
-        raise _file_error(_("The file lists nobody."))
-    if len(data) > MAX_ROWS:
+        if len(data) > MAX_ROWS:
+            over = True
+            break
+    if over:
         raise _file_error(
             _("At most %(max)d people can be imported at a time; split the file.")
             % {"max": MAX_ROWS}
         )
+    if not data:
+        raise _file_error(_("The file lists nobody."))
     return Sheet(tablib.Dataset(*data, headers=present), numbers, ignored)
 
 

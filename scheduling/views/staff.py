@@ -11,9 +11,11 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from aftercare import uploads
 from aftercare.errors import DomainError
 from aftercare.models import Role, School
 from aftercare.tenancy import get_visible_or_404
+from aftercare.uploads import upload_limit
 from aftercare.views.core import apply_domain_error, current_district, roles_required
 from scheduling import rules, selectors
 from scheduling.forms import (
@@ -26,6 +28,7 @@ from scheduling.forms import (
 )
 from scheduling.models import Institution, Room, StaffMember, VettingRecord, VettingStep
 from scheduling.resources import COLUMNS, KIND_OUT
+from scheduling.resources import MAX_FILE_MB as STAFF_MAX_FILE_MB
 from scheduling.services import staff as services
 from scheduling.services.staff_import import StaffFileInvalid, export_staff, import_staff
 
@@ -100,8 +103,20 @@ def staff_list(request, school_id):
 
 @login_required
 @require_POST
+@upload_limit(mb=STAFF_MAX_FILE_MB)
 def staff_import(request, school_id):
+    """A file over the limit is refused while it streams in (aftercare.uploads): 413."""
     school = school_for(request, school_id, manage=True)
+    if uploads.refused(request):
+        upload = UploadForm(request.POST, {})
+        upload.is_valid()
+        upload.errors.pop("file", None)  # not "required": too large
+        upload.add_error(
+            None, _("The file is larger than %(max)d MB.") % {"max": STAFF_MAX_FILE_MB}
+        )
+        response = _staff_page(request, school, upload=upload)
+        response.status_code = 413
+        return response
     upload = UploadForm(request.POST, request.FILES)
     if not upload.is_valid():
         return _staff_page(request, school, upload=upload)

@@ -14,6 +14,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from aftercare import uploads
 from aftercare.api_base import ERROR_RESPONSES, ScopedViewSetMixin
 from aftercare.errors import InvalidInput
 from aftercare.tenancy import get_visible_or_404, scope_for
@@ -25,6 +26,7 @@ from scheduling.models import (
     StaffMember,
     VettingRecord,
 )
+from scheduling.resources import MAX_FILE_MB as STAFF_MAX_FILE_MB
 from scheduling.services import staff as staff_services
 from scheduling.services.staff_import import export_staff, import_staff
 from scheduling.views.staff import document_response
@@ -220,6 +222,9 @@ class VettingRecordViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
 
 
 class StaffImportView(APIView):
+    # Refused while streaming in (aftercare.uploads): 400 ``staff_file_invalid``.
+    max_upload_bytes = STAFF_MAX_FILE_MB * 1024 * 1024
+
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
@@ -231,6 +236,13 @@ class StaffImportView(APIView):
     )
     def post(self, request, school_id):
         school = school_or_404(scope_for(request), school_id)
+        if uploads.refused(request):
+            raise InvalidInput(
+                fields={
+                    "file": [_("The file is larger than %(max)d MB.") % {"max": STAFF_MAX_FILE_MB}]
+                },
+                code="staff_file_invalid",
+            )
         data = s.UploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
