@@ -35,12 +35,14 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from aftercare.audit import record_event
 from aftercare.errors import Conflict, InvalidInput
 from aftercare.models import MANAGER_ROLES, Membership, Role, School, Semester, User
 from aftercare.notifications import notify
 from aftercare.tenancy import Scope
+from aftercare.texts import Text
 from plans import rules
 from plans.checks import current_policy, evaluate
 from plans.models import (
@@ -134,7 +136,7 @@ def plan_url(plan: SchoolPlan) -> str:
     return reverse("plan_detail", args=[plan.public_id])
 
 
-def _notify_officials(plan: SchoolPlan, title: str, body: str = "") -> None:
+def _notify_officials(plan: SchoolPlan, title: Text | str, body: str = "") -> None:
     officials = User.objects.filter(
         memberships__district_id=plan.district_id, memberships__role=Role.DISTRICT_OFFICIAL
     ).distinct()
@@ -148,7 +150,7 @@ def _notify_officials(plan: SchoolPlan, title: str, body: str = "") -> None:
         )
 
 
-def _notify_school(plan: SchoolPlan, title: str, body: str = "") -> None:
+def _notify_school(plan: SchoolPlan, title: Text | str, body: str = "") -> None:
     managers = User.objects.filter(
         pk__in=Membership.objects.filter(
             school_id=plan.school_id, role__in=sorted(MANAGER_ROLES)
@@ -491,8 +493,12 @@ def submit_plan(*, actor: User, version: PlanVersion) -> PlanVersion:
     )
     _notify_officials(
         plan,
-        _("%(school)s submitted its plan for %(semester)s (version %(n)d)")
-        % {"school": plan.school.name, "semester": plan.semester.name, "n": version.number},
+        Text(
+            gettext_noop("%(school)s submitted its plan for %(semester)s (version %(n)d)"),
+            school=plan.school.name,
+            semester=plan.semester.name,
+            n=version.number,
+        ),
     )
     return version
 
@@ -542,8 +548,11 @@ def approve_plan(*, actor: User, version: PlanVersion, comment: str = "") -> Pla
     )
     _notify_school(
         plan,
-        _("Your plan for %(semester)s was approved (version %(n)d)")
-        % {"semester": plan.semester.name, "n": version.number},
+        Text(
+            gettext_noop("Your plan for %(semester)s was approved (version %(n)d)"),
+            semester=plan.semester.name,
+            n=version.number,
+        ),
         version.review_comment,
     )
     return version
@@ -572,8 +581,10 @@ def return_plan(*, actor: User, version: PlanVersion, comment: str) -> PlanVersi
     )
     _notify_school(
         plan,
-        _("Your plan for %(semester)s was returned with comments")
-        % {"semester": plan.semester.name},
+        Text(
+            gettext_noop("Your plan for %(semester)s was returned with comments"),
+            semester=plan.semester.name,
+        ),
         comment,
     )
     return version
@@ -602,8 +613,12 @@ def publish_plan(*, actor: User, version: PlanVersion) -> PlanVersion:
         hook(actor=actor, previous=previous, published=version)
     _notify_officials(
         plan,
-        _("%(school)s published its plan for %(semester)s (version %(n)d)")
-        % {"school": plan.school.name, "semester": plan.semester.name, "n": version.number},
+        Text(
+            gettext_noop("%(school)s published its plan for %(semester)s (version %(n)d)"),
+            school=plan.school.name,
+            semester=plan.semester.name,
+            n=version.number,
+        ),
     )
     return version
 

@@ -9,10 +9,12 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from aftercare.audit import record_event
 from aftercare.errors import Conflict, InvalidInput
 from aftercare.models import SchoolClass, User
+from aftercare.texts import Text
 from enrollment.models import (
     Application,
     ApplicationEvent,
@@ -146,17 +148,21 @@ def apply_for_service(
             inbox.add(
                 _guardians([student.pk]).get(student.pk, []),
                 district=student.district,
-                title=_("Application for %(student)s received") % {"student": student.name},
-                body=_(
-                    "%(parent)s applied for after-school service for %(student)s "
-                    "(%(semester)s; basic care: %(basic)s). The class teacher reviews it next."
-                )
-                % {
-                    "parent": actor,
-                    "student": student.name,
-                    "semester": plan.semester.name,
-                    "basic": _("yes") if application.basic_care else _("no"),
-                },
+                title=Text(
+                    gettext_noop("Application for %(student)s received"), student=student.name
+                ),
+                body=Text(
+                    gettext_noop(
+                        "%(parent)s applied for after-school service for %(student)s "
+                        "(%(semester)s; basic care: %(basic)s). The class teacher reviews it next."
+                    ),
+                    parent=str(actor),
+                    student=student.name,
+                    semester=plan.semester.name,
+                    basic=Text(
+                        gettext_noop("yes") if application.basic_care else gettext_noop("no")
+                    ),
+                ),
                 url=family_url(application),
             )
             teacher = student.school_class.homeroom_teacher
@@ -164,13 +170,17 @@ def apply_for_service(
                 inbox.add(
                     [teacher],
                     district=student.district,
-                    title=_("Applications from %(class)s have started to arrive")
-                    % {"class": student.school_class.name},
-                    body=_(
-                        "The first application of your class for %(semester)s came in. "
-                        "Please review your class's applications."
-                    )
-                    % {"semester": plan.semester.name},
+                    title=Text(
+                        gettext_noop("Applications from %(class)s have started to arrive"),
+                        **{"class": student.school_class.name},
+                    ),
+                    body=Text(
+                        gettext_noop(
+                            "The first application of your class for %(semester)s came in. "
+                            "Please review your class's applications."
+                        ),
+                        semester=plan.semester.name,
+                    ),
                     url=reverse("teacher_applications"),
                 )
     return application

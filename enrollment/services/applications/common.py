@@ -17,6 +17,7 @@ from aftercare.errors import InvalidInput, NotAllowed
 from aftercare.models import MANAGER_ROLES, Membership, User
 from aftercare.notifications import notify_many
 from aftercare.tenancy import Scope
+from aftercare.texts import Text
 from enrollment.models import (
     PRIORITY_ORDER,
     Application,
@@ -172,7 +173,9 @@ class _Inbox:
         if exc[0] is None:
             notify_many(self.items)  # delivered after the transaction commits
 
-    def add(self, users, *, district, title: str, body: str = "", url: str = "") -> None:
+    def add(
+        self, users, *, district, title: Text | str, body: Text | str = "", url: str = ""
+    ) -> None:
         seen = set()
         for user in users:
             if user.pk in seen:
@@ -182,8 +185,9 @@ class _Inbox:
                 {
                     "recipient": user,
                     "district": district,
-                    "title": str(title),
-                    "body": str(body),
+                    # A Text stays one (the inbox renders it in the reader's language).
+                    "title": title if isinstance(title, Text) else str(title),
+                    "body": body if isinstance(body, Text) else str(body),
                     "url": url,
                 }
             )
@@ -206,7 +210,11 @@ def _managers(school_id: int) -> list[User]:
 
 
 def _to_family(
-    inbox: _Inbox, application: Application, title: str, body: str = "", url: str = ""
+    inbox: _Inbox,
+    application: Application,
+    title: Text | str,
+    body: Text | str = "",
+    url: str = "",
 ) -> None:
     inbox.add(
         _guardians([application.student_id]).get(application.student_id, []),

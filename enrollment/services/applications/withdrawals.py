@@ -8,11 +8,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from aftercare.audit import record_event
 from aftercare.errors import Conflict, InvalidInput
 from aftercare.models import User
 from aftercare.rules import require_school_manager
+from aftercare.texts import Text
 from enrollment.models import (
     Application,
     ApplicationEvent,
@@ -115,18 +117,26 @@ def request_withdrawal(
         inbox.add(
             _guardians([app.student_id]).get(app.student_id, []),
             district=app.school.district,
-            title=_("Withdrawal of %(student)s requested") % {"student": name},
-            body=_("Last day asked for: %(date)s. The school will answer.")
-            % {"date": _day(last_day)},
+            title=Text(gettext_noop("Withdrawal of %(student)s requested"), student=name),
+            body=Text(
+                gettext_noop("Last day asked for: %(date)s. The school will answer."),
+                date=last_day,
+            ),
             url=family_url(app),
         )
         inbox.add(
             _managers(app.school_id),
             district=app.school.district,
-            title=_("%(class)s: %(student)s asks to leave after-school service")
-            % {"class": app.student.school_class.name, "student": name},
-            body=_("Last day: %(date)s. Reason: %(reason)s")
-            % {"date": _day(last_day), "reason": reason},
+            title=Text(
+                gettext_noop("%(class)s: %(student)s asks to leave after-school service"),
+                student=name,
+                **{"class": app.student.school_class.name},
+            ),
+            body=Text(
+                gettext_noop("Last day: %(date)s. Reason: %(reason)s"),
+                date=last_day,
+                reason=reason,
+            ),
             url=school_url(app, ApplicationStatus.WITHDRAWAL_REQUESTED),
         )
     return app
@@ -207,17 +217,22 @@ def approve_withdrawal(
         _to_family(
             inbox,
             app,
-            _("Withdrawal of %(student)s approved") % {"student": app.student.name},
-            _("The last day of service is %(date)s.") % {"date": _day(effective_date)},
+            Text(gettext_noop("Withdrawal of %(student)s approved"), student=app.student.name),
+            Text(gettext_noop("The last day of service is %(date)s."), date=effective_date),
         )
         teacher = app.student.school_class.homeroom_teacher
         if teacher is not None:
             inbox.add(
                 [teacher],
                 district=app.school.district,
-                title=_("%(class)s: %(student)s leaves after-school service")
-                % {"class": app.student.school_class.name, "student": app.student.name},
-                body=_("The last day of service is %(date)s.") % {"date": _day(effective_date)},
+                title=Text(
+                    gettext_noop("%(class)s: %(student)s leaves after-school service"),
+                    student=app.student.name,
+                    **{"class": app.student.school_class.name},
+                ),
+                body=Text(
+                    gettext_noop("The last day of service is %(date)s."), date=effective_date
+                ),
                 url=reverse("teacher_applications") + f"?status={ApplicationStatus.WITHDRAWN}",
             )
     return app
