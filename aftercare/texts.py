@@ -48,7 +48,9 @@ def format_day(value, kind: str = "day", language: str | None = None) -> str:
         return ""
     if isinstance(value, str):
         try:
-            value = dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
+            value = (
+                dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
+            )
         except ValueError:
             return value
     if isinstance(value, dt.datetime) and timezone.is_aware(value):
