@@ -183,6 +183,8 @@ def hash_updates(model, values: dict) -> dict:
         except FieldDoesNotExist:  # not a field: update() itself complains
             continue
         if isinstance(field, EncryptedCharField) and field.hash_field_name:
+            if field.hash_field_name in values:
+                continue  # bulk_update: its CASE for the hash is already there
             if hasattr(value, "resolve_expression"):
                 raise FieldError(f"{name} is encrypted: update it with a value, not an expression")
             extra[field.hash_field_name] = field.hash_of(value)
