@@ -18,6 +18,7 @@ from billing.models import (
     PayoutStatus,
     SafetyIncident,
     SchoolSubsidyRules,
+    SubsidyRules,
 )
 from billing.money import fmt
 from billing.services import payouts
@@ -145,14 +146,18 @@ def test_subsidy_settings_pages_on_a_phone(bworld, log_in, live_server):
     assert save.bounding_box()["height"] >= 44
     shot(page, "10-district-rules")
     save.click()
-    expect(page.get_by_test_id("rules-current")).to_contain_text("2")
+    expect(page.locator("#id_rate_fen")).to_have_value("22.00")
+    page.wait_for_load_state()
+    versions = SubsidyRules.objects.filter(semester=pw.semester)
+    expect(page.locator("#id_change_note")).to_have_value("")  # the saved page, reloaded
+    assert versions.latest("version").rate_fen == 2200 and versions.count() == 2
 
     page.context.clear_cookies()
     page = log_in(pw.user("principal").username, PASSWORD)
     page.goto(f"{base}/school/{pw.school.public_id}/subsidy-rules/")
     page.locator("#id_rate").fill("30")
     page.get_by_test_id("save-school-rules").click()
-    expect(page.locator(".error, .errorlist").first).to_be_visible()  # above the district's
+    expect(page.locator(".field-error").first).to_be_visible()  # above the district's
     page.locator("#id_rate").fill("18")
     shot(page, "11-school-rules")
     page.get_by_test_id("save-school-rules").click()
