@@ -48,7 +48,7 @@ WRITE_ERRORS = {**ERROR_RESPONSES, 409: ERROR_RESPONSES[400]}
 # --------------------------------------------------------------------------- serializers
 
 
-class PolicySerializer(serializers.ModelSerializer):
+class InstitutionPolicySerializer(serializers.ModelSerializer):
     class Meta:
         model = InstitutionPolicy
         fields = [
@@ -59,7 +59,7 @@ class PolicySerializer(serializers.ModelSerializer):
         ]
 
 
-class BatchSerializer(serializers.ModelSerializer):
+class InstitutionBatchSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
 
     class Meta:
@@ -68,14 +68,14 @@ class BatchSerializer(serializers.ModelSerializer):
         read_only_fields = ["status"]
 
 
-class AccountSerializer(serializers.Serializer):
+class InstitutionAccountSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     username = serializers.CharField(max_length=64)
     password = serializers.CharField(min_length=8, write_only=True)
     institution = serializers.UUIDField(read_only=True)
 
 
-class InstructorSerializer(serializers.ModelSerializer):
+class InstitutionInstructorSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     institution = serializers.UUIDField(source="institution.public_id", read_only=True)
     id_card = serializers.CharField(write_only=True, required=False, max_length=18)
@@ -106,7 +106,7 @@ class InstructorSerializer(serializers.ModelSerializer):
         return services.check_problem(obj)
 
 
-class CourseSerializer(serializers.ModelSerializer):
+class InstitutionCourseSerializer(serializers.ModelSerializer):
     payment = serializers.ChoiceField(choices=PaymentMode.choices, default=PaymentMode.SERVICE_FUND)
 
     class Meta:
@@ -115,14 +115,14 @@ class CourseSerializer(serializers.ModelSerializer):
         extra_kwargs = {"price_fen": {"min_value": 1}}
 
 
-class ApplicationSerializer(serializers.ModelSerializer):
+class InstitutionApplicationSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     batch = serializers.UUIDField(source="batch.public_id")
     institution = serializers.UUIDField(source="institution.public_id", read_only=True)
     institution_name = serializers.CharField(source="institution.name", read_only=True)
-    courses = CourseSerializer(many=True)
+    courses = InstitutionCourseSerializer(many=True)
     staff = serializers.ListField(child=serializers.UUIDField(), write_only=True)
-    staff_list = InstructorSerializer(source="staff", many=True, read_only=True)
+    staff_list = InstitutionInstructorSerializer(source="staff", many=True, read_only=True)
 
     class Meta:
         model = Application
@@ -147,13 +147,13 @@ class ApplicationSerializer(serializers.ModelSerializer):
         read_only_fields = ["status", "score", "decision_reason", "submitted_at", "reviewed_at"]
 
 
-class ReviewSerializer(serializers.Serializer):
+class InstitutionReviewSerializer(serializers.Serializer):
     approve = serializers.BooleanField()
     score = serializers.IntegerField(min_value=0, max_value=100)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class PublicCourseSerializer(serializers.ModelSerializer):
+class PublicInstitutionCourseSerializer(serializers.ModelSerializer):
     class Meta:
         model = ApplicationCourse
         fields = ["name", "content", "grades", "price_fen", "payment"]
@@ -171,7 +171,7 @@ class PublicInstitutionSerializer(serializers.ModelSerializer):
         app = obj.approved_application
         if app is None:
             return []
-        return PublicCourseSerializer(app.courses.all(), many=True).data
+        return PublicInstitutionCourseSerializer(app.courses.all(), many=True).data
 
 
 # --------------------------------------------------------------------------- views
@@ -192,7 +192,7 @@ def _account(request):
 
 
 class PolicyView(APIView):
-    @extend_schema(responses={200: PolicySerializer, **ERROR_RESPONSES})
+    @extend_schema(responses={200: InstitutionPolicySerializer, **ERROR_RESPONSES})
     def get(self, request):
         scope = scope_for(request)
         district_ids = scope.member_districts or {
@@ -201,16 +201,19 @@ class PolicyView(APIView):
         policy = get_object_or_404(
             InstitutionPolicy.objects.filter(district_id__in=district_ids).order_by("district_id")
         )
-        return Response(PolicySerializer(policy).data)
+        return Response(InstitutionPolicySerializer(policy).data)
 
-    @extend_schema(request=PolicySerializer, responses={200: PolicySerializer, **WRITE_ERRORS})
+    @extend_schema(
+        request=InstitutionPolicySerializer,
+        responses={200: InstitutionPolicySerializer, **WRITE_ERRORS},
+    )
     def put(self, request):
-        data = PolicySerializer(data=request.data)
+        data = InstitutionPolicySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         policy = services.save_policy(
             actor=request.user, district=_official_district(request), **data.validated_data
         )
-        return Response(PolicySerializer(policy).data)
+        return Response(InstitutionPolicySerializer(policy).data)
 
 
 class BatchViewSet(
@@ -219,33 +222,39 @@ class BatchViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
-    serializer_class = BatchSerializer
+    serializer_class = InstitutionBatchSerializer
     lookup_field = "public_id"
     queryset = AdmissionBatch.objects.none()
 
     def get_queryset(self):
         return selectors.batches_visible(scope_for(self.request))
 
-    @extend_schema(request=BatchSerializer, responses={201: BatchSerializer, **WRITE_ERRORS})
+    @extend_schema(
+        request=InstitutionBatchSerializer,
+        responses={201: InstitutionBatchSerializer, **WRITE_ERRORS},
+    )
     def create(self, request):
-        data = BatchSerializer(data=request.data)
+        data = InstitutionBatchSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         batch = services.open_batch(
             actor=request.user, district=_official_district(request), **data.validated_data
         )
-        return Response(BatchSerializer(batch).data, status=status.HTTP_201_CREATED)
+        return Response(InstitutionBatchSerializer(batch).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: BatchSerializer, **WRITE_ERRORS})
+    @extend_schema(request=None, responses={200: InstitutionBatchSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"])
     def close(self, request, public_id=None):
         batch = services.close_batch(actor=request.user, batch=self.get_object())
-        return Response(BatchSerializer(batch).data)
+        return Response(InstitutionBatchSerializer(batch).data)
 
 
 class AccountView(APIView):
-    @extend_schema(request=AccountSerializer, responses={201: AccountSerializer, **WRITE_ERRORS})
+    @extend_schema(
+        request=InstitutionAccountSerializer,
+        responses={201: InstitutionAccountSerializer, **WRITE_ERRORS},
+    )
     def post(self, request):
-        data = AccountSerializer(data=request.data)
+        data = InstitutionAccountSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         account = services.open_account(
             actor=request.user, district=_official_district(request), **data.validated_data
@@ -267,7 +276,7 @@ class InstructorViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    serializer_class = InstructorSerializer
+    serializer_class = InstitutionInstructorSerializer
     lookup_field = "public_id"
     queryset = Instructor.objects.none()
     http_method_names = ["get", "post", "patch"]
@@ -276,22 +285,26 @@ class InstructorViewSet(
         return selectors.instructors_visible(scope_for(self.request))
 
     @extend_schema(
-        request=InstructorSerializer, responses={201: InstructorSerializer, **WRITE_ERRORS}
+        request=InstitutionInstructorSerializer,
+        responses={201: InstitutionInstructorSerializer, **WRITE_ERRORS},
     )
     def create(self, request):
-        data = InstructorSerializer(data=request.data)
+        data = InstitutionInstructorSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         instructor = services.save_instructor(
             actor=request.user, institution=_account(request).institution, data=data.validated_data
         )
-        return Response(InstructorSerializer(instructor).data, status=status.HTTP_201_CREATED)
+        return Response(
+            InstitutionInstructorSerializer(instructor).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(
-        request=InstructorSerializer, responses={200: InstructorSerializer, **WRITE_ERRORS}
+        request=InstitutionInstructorSerializer,
+        responses={200: InstitutionInstructorSerializer, **WRITE_ERRORS},
     )
     def partial_update(self, request, public_id=None):
         instructor = self.get_object()
-        data = InstructorSerializer(instructor, data=request.data, partial=True)
+        data = InstitutionInstructorSerializer(instructor, data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         instructor = services.save_instructor(
             actor=request.user,
@@ -299,7 +312,7 @@ class InstructorViewSet(
             data=data.validated_data,
             instructor=instructor,
         )
-        return Response(InstructorSerializer(instructor).data)
+        return Response(InstitutionInstructorSerializer(instructor).data)
 
 
 class ApplicationViewSet(
@@ -308,7 +321,7 @@ class ApplicationViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
-    serializer_class = ApplicationSerializer
+    serializer_class = InstitutionApplicationSerializer
     lookup_field = "public_id"
     queryset = Application.objects.none()
 
@@ -316,12 +329,13 @@ class ApplicationViewSet(
         return selectors.applications_visible(scope_for(self.request))
 
     @extend_schema(
-        request=ApplicationSerializer, responses={201: ApplicationSerializer, **WRITE_ERRORS}
+        request=InstitutionApplicationSerializer,
+        responses={201: InstitutionApplicationSerializer, **WRITE_ERRORS},
     )
     def create(self, request):
         account = _account(request)
         scope = scope_for(request)
-        data = ApplicationSerializer(data=request.data)
+        data = InstitutionApplicationSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         batch = get_object_or_404(
@@ -347,21 +361,26 @@ class ApplicationViewSet(
             note=v.get("note", ""),
         )
         application = self.get_queryset().get(pk=application.pk)
-        return Response(ApplicationSerializer(application).data, status=status.HTTP_201_CREATED)
+        return Response(
+            InstitutionApplicationSerializer(application).data, status=status.HTTP_201_CREATED
+        )
 
-    @extend_schema(request=ReviewSerializer, responses={200: ApplicationSerializer, **WRITE_ERRORS})
+    @extend_schema(
+        request=InstitutionReviewSerializer,
+        responses={200: InstitutionApplicationSerializer, **WRITE_ERRORS},
+    )
     @action(detail=True, methods=["post"])
     def review(self, request, public_id=None):
         application = self.get_object()
         if not rules.can_manage_admission(scope_for(request), application.district_id):
             raise PermissionDenied
-        data = ReviewSerializer(data=request.data)
+        data = InstitutionReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.review_application(
             actor=request.user, application=application, **data.validated_data
         )
         application = self.get_queryset().get(pk=application.pk)
-        return Response(ApplicationSerializer(application).data)
+        return Response(InstitutionApplicationSerializer(application).data)
 
 
 class PublicListView(APIView):
