@@ -104,6 +104,8 @@ class PublicDisclosureList(ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator: no school
+            return Disclosure.objects.none()
         school = School.objects.filter(public_id=self.kwargs["school_id"]).first()
         if school is None:
             raise Http404

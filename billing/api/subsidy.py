@@ -58,7 +58,7 @@ class SchoolValuesSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
-class AgreementSerializer(serializers.ModelSerializer):
+class LabourAgreementSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     staff = serializers.UUIDField(source="staff.public_id")
     staff_name = serializers.CharField(source="staff.full_name", read_only=True)
@@ -150,7 +150,7 @@ class SchoolValuesViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
 @extend_schema_view(list=extend_schema(summary="Labour agreements (school managers, officials)"))
 class AgreementViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = LabourAgreement.objects.all()
-    serializer_class = AgreementSerializer
+    serializer_class = LabourAgreementSerializer
 
     def get_queryset(self):
         return (
@@ -161,11 +161,11 @@ class AgreementViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.Gener
 
     @extend_schema(
         summary="Record or change an external staff member's agreement (school managers)",
-        request=AgreementSerializer,
-        responses={201: AgreementSerializer, **WRITE_ERRORS},
+        request=LabourAgreementSerializer,
+        responses={201: LabourAgreementSerializer, **WRITE_ERRORS},
     )
     def create(self, request):
-        data = AgreementSerializer(data=request.data)
+        data = LabourAgreementSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         if v["rate_unit"] not in RateUnit.values:
@@ -177,7 +177,7 @@ class AgreementViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.Gener
             rate_fen=v["rate_fen"],
             note=v.get("note") or "",
         )
-        return created(AgreementSerializer(agreement).data)
+        return created(LabourAgreementSerializer(agreement).data)
 
 
 @extend_schema_view(

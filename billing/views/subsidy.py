@@ -16,10 +16,8 @@ from django.views.decorators.http import require_POST
 from aftercare.errors import DomainError
 from aftercare.models import Semester
 from aftercare.registry import Todo, todo_section
-from aftercare.roles import OFFICIAL_ROLES
 from aftercare.tenancy import get_visible_or_404
-from aftercare.views.core import roles_required
-from aftercare.views.errors import apply_domain_error, error_messages
+from aftercare.views.errors import apply_domain_error, domain_errors, error_messages
 from billing.forms import (
     AgreementForm,
     IncidentDecisionForm,
@@ -98,8 +96,11 @@ def _values(data: dict) -> dict:
     return out
 
 
-@roles_required(*OFFICIAL_ROLES)
+@login_required
+@domain_errors
 def district_rules(request, semester_id):
+    # The lookup first: another district's semester is 404 for everyone, whatever their role;
+    # in one's own district, anyone but its officials gets 403.
     semester = get_visible_or_404(Semester.objects.all(), request.scope, public_id=semester_id)
     if not request.scope.is_official(semester.district_id):
         raise PermissionDenied
