@@ -133,4 +133,11 @@ T = {
     ("list separator", "; "): "；",
     ("list separator", ", "): "、",
     ("label separator", ": "): "：",
+    ("", "criterion"): "指标",
+    ("", "evidence"): "凭证",
+    ("", "revision"): "修订",
+    ("", "sessions"): "课次",
+    ("", "severity"): "严重程度",
+    ("", "source"): "来源",
+    ("", "unit"): "单位",
 }
