@@ -307,8 +307,13 @@ def code_label(key: str, code: str, model: str = ""):
         return CODE_LABELS[key][code]
     _names, codes, _any_name, any_codes = _model_labels()
     fields = [key, "status", "state"] if key in ("from", "to") else [key]
+    # The audited model's own fields first (an alert's "state"), then any model's.
     for field in fields:
-        label = codes.get(model, {}).get(field, {}).get(code) or any_codes.get(field, {}).get(code)
+        label = codes.get(model, {}).get(field, {}).get(code)
+        if label is not None:
+            return label
+    for field in fields:
+        label = any_codes.get(field, {}).get(code)
         if label is not None:
             return label
     return None
