@@ -32,6 +32,8 @@ def main(path: str) -> int:
             entry.msgstr = table[(entry.msgctxt, entry.msgid)]
         elif entry.msgctxt is None and entry.msgid in table:
             entry.msgstr = table[entry.msgid]
+        elif entry.msgctxt is None and ("", entry.msgid) in table:  # ("", msgid): no context
+            entry.msgstr = table[("", entry.msgid)]
         else:
             continue
         if entry.fuzzy:
