@@ -123,4 +123,3 @@ def blind_index(value, *, kind: str) -> str | None:
         return None
     message = f"{kind}:{value}".encode()
     return hmac.new(_index_key(), message, hashlib.sha256).hexdigest()
-
