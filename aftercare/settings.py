@@ -76,7 +76,6 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "aftercare.tenancy.ScopeMiddleware",
     # Row-level security's tenant context: the request's districts (aftercare/db_security.py).
-    "aftercare.db_security.TenantContextMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -125,8 +124,6 @@ DATABASE_ROUTERS = ["aftercare.db_router.ReplicaRouter"]
 # DATABASE_OWNER_URL's user when set. An empty DATABASE_APP_ROLE switches this off.
 DATABASE_OWNER_URL = env("DATABASE_OWNER_URL", "")
 DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", "aftercare_app")
-# Row-level security on the tenant tables, keyed by district (off: policies removed at migrate).
-DATABASE_RLS = env_bool("DATABASE_RLS", True)
 REPLICA_RETRY_SECONDS = int(env("REPLICA_RETRY_SECONDS", "30"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -2,7 +2,6 @@
 database of the benchmark's own (BENCH_DATABASE_URL)."""
 
 import os
-import sys
 
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("DEMO_MODE", "0")
@@ -12,9 +11,6 @@ import dj_database_url
 from aftercare.settings import *  # noqa: F403
 from aftercare.settings import DATABASES
 
-# The benchmark's own process builds and resets its data (TRUNCATE) as the owner; the servers
-# and workers it starts act as the least-privilege app role (aftercare/db_security.py).
-DATABASE_START_AS_OWNER = not any(n in sys.argv[0] for n in ("gunicorn", "celery"))
 ROOT_URLCONF = "bench.urls"
 ALLOWED_HOSTS = ["*"]
 DATABASES["default"] = dj_database_url.parse(
