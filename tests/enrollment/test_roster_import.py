@@ -118,7 +118,8 @@ def test_a_good_file_imports_students_classes_and_homeroom_teachers(world, impor
     assert eight_two.homeroom_teacher == care
     got = {
         s.student_number: (s.name, s.gender, s.school_class_id, s.guardian_mobile, s.district_id)
-        for s in Student.objects.filter(student_number__startswith="S")
+        for s in Student.objects.all()
+        if s.student_number.startswith("S")
     }
     assert got == {
         "S001": ("张小明", Gender.MALE, one_one.pk, "13800001111", world.a.pk),
@@ -311,7 +312,10 @@ def test_export_writes_the_import_columns_for_students_on_the_roll(world, import
     )
     assert content_type.endswith("spreadsheetml.sheet") and filename.endswith(".xlsx")
     student = world.students["a1"]
-    assert read_xlsx(content) == [
+    sheet = read_xlsx(content)
+    # Rows by grade and class; within a class in the order they joined the roll (学籍号 is
+    # encrypted at rest: no order in the database), so the class's two rows are compared sorted.
+    assert [sheet[0], *sorted(sheet[1:3]), sheet[3]] == [
         list(COLUMNS),
         ["E1", "甲", "男", 1, 1, "teacher-a1", None],
         ["E2", "乙", "女", 1, 1, "teacher-a1", "13800000002"],
@@ -418,7 +422,7 @@ def test_concurrent_imports_without_the_school_lock_would_collide(world, monkeyp
     results = _race(world, monkeypatch)
     assert sorted(type(r).__name__ for r in results) == ["RosterConflict", "RosterImportResult"]
     assert isinstance(next(r for r in results if isinstance(r, Exception)), RosterConflict)
-    assert Student.objects.filter(student_number__startswith="C").count() == 5
+    assert sum(s.student_number.startswith("C") for s in Student.objects.all()) == 5
 
 
 @pytest.mark.django_db(transaction=True)
@@ -426,4 +430,4 @@ def test_concurrent_imports_of_one_school_queue_up(world, monkeypatch):
     results = _race(world, monkeypatch)
     assert all(not isinstance(r, Exception) for r in results), results
     assert sorted((r.new, r.unchanged) for r in results) == [(0, 5), (5, 0)]
-    assert Student.objects.filter(student_number__startswith="C").count() == 5
+    assert sum(s.student_number.startswith("C") for s in Student.objects.all()) == 5
