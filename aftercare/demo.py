@@ -18,7 +18,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from aftercare import registry, services
+from aftercare import db_security, registry, services
 from aftercare.models import (
     CalendarKind,
     District,
@@ -342,6 +342,8 @@ def seed_demo(stdout=None) -> District:
     # The apps' demo data (students, plans, applications, ...), registered in their ready().
     for step in registry.demo_steps():
         step(demo)
+        # The next step's queries are planned on this step's rows (see db_security.analyze).
+        db_security.analyze()
 
     if stdout is not None:
         stdout.write(

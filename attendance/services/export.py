@@ -57,7 +57,7 @@ def export_attendance(
         label = f"{school.name}-{group.name}"
     marks = marks.select_related(
         "session__group", "student__school_class", "leave", "marked_by"
-    ).order_by("date", "session__start_time", "session__group__name", "student__student_number")
+    ).order_by("date", "session__start_time", "session__group__name", "student__name", "student_id")
     departures = {
         (d.session_id, d.student_id): d
         for d in Departure.objects.filter(

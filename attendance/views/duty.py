@@ -227,7 +227,7 @@ def handover_form(request, class_id, session_id):
     children = list(
         Student.objects.filter(
             pk__in=roster_student_ids(session), school_class=school_class
-        ).order_by("student_number", "name")
+        ).order_by("name", "pk")
     )
     leaves = approved_leave_on(session.date, [c.pk for c in children])
     existing = Handover.objects.filter(session=session, from_class=school_class).first()

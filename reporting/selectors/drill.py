@@ -410,7 +410,7 @@ def class_page(*, klass, period: Period, names: bool) -> Page:
         for p in PRIORITY:
             priority.add(str(PRIORITY_LABELS[p]), num(getattr(row, f"priority_{p}")))
         page.tables.append(priority)
-    students = list(Student.objects.filter(school_class=klass).order_by("student_number"))
+    students = list(Student.objects.filter(school_class=klass).order_by("name", "pk"))
     apps = {
         a.student_id: a
         for a in Application.objects.filter(semester=semester, student__school_class=klass)
@@ -441,7 +441,7 @@ def group_page(*, group, period: Period, names: bool) -> Page:
     students = list(
         Student.objects.filter(pk__in=list(student_ids))
         .select_related("school_class")
-        .order_by("school_class__grade", "school_class__number", "student_number")
+        .order_by("school_class__grade", "school_class__number", "name", "pk")
     )
     apps = {
         a.student_id: a

@@ -71,9 +71,9 @@ def snapshot(school) -> list:
     """The invoices of a school as comparable values (students differ between schools; the
     n-th child has the same grade and courses in both)."""
     out = []
-    for inv in Invoice.objects.filter(school=school).order_by(
-        "application__student__student_number"
-    ):
+    # 学籍号 is encrypted at rest: the database has no order of it, Python has.
+    invoices = Invoice.objects.filter(school=school).select_related("application__student")
+    for inv in sorted(invoices, key=lambda inv: inv.application.student.student_number):
         lines = tuple(
             InvoiceLine.objects.filter(invoice=inv)
             .order_by("service", "label")

@@ -61,6 +61,8 @@ ALLOWED_ASCII = {
 DATA = re.compile(
     r"\b(?:[a-z]{2}-[a-z0-9-]+|[0-9a-f]{8}-[0-9a-f-]{27,}|[0-9a-f]{32}|official|inspector|"
     r"kehou2026|qingshan|shiyan|hongqi|xishan|[A-Z]{2}\d{6}\w*|"
+    # registration numbers such as the supervision platform's JGPT-140105-0001
+    r"[A-Z]{2,}-\d+(?:-\d+)*|"
     # ids, order numbers, hashes (lottery seeds and commitments): letters and digits mixed
     r"(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z0-9]{6,})\b|(?<![\w])/[\w/.-]+"
 )

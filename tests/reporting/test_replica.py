@@ -221,6 +221,10 @@ def probe(phase: str, primary: Cluster, replica: Cluster) -> dict:
         "DATABASE_URL": primary.url("aftercare_replica"),
         "DATABASE_REPLICA_URL": replica.url("aftercare_replica"),
         "REPLICA_RETRY_SECONDS": "300",
+        # The copy was dumped without owners and privileges into a new cluster, which has no
+        # app role: the probe acts as the clusters' own user (least privilege is tested in
+        # tests/test_db_role.py, not here).
+        "DATABASE_APP_ROLE": "",
     }
     env.pop("TEST_DB_NAME", None)
     result = subprocess.run(
