@@ -309,9 +309,11 @@ def build_world(n_teachers: int, n_children: int) -> list[Teacher]:
 
 
 def reset_marks() -> None:
-    from django.db import connection
+    """Empty the roll tables between rounds (TRUNCATE is the owner's: the app role the
+    measured code runs as may not truncate since least privilege)."""
+    from aftercare.db_security import owner_mode
 
-    with connection.cursor() as cur:
+    with owner_mode() as connection, connection.cursor() as cur:
         cur.execute(
             "TRUNCATE attendance_attendancemark, attendance_rollsubmission, attendance_rollcall, "
             "attendance_followup, attendance_attendancewarning, aftercare_auditevent, "
