@@ -236,28 +236,31 @@ def apply_privileges(using: str = "default") -> None:
 # --------------------------------------------------------------------------- statistics
 
 
-def analyze(using: str = "default") -> None:
+def analyze(*tables: str, using: str = "default") -> None:
     """Refresh the planner's statistics of every table, also inside a transaction that has
     just written many rows (the demo seed): autovacuum cannot see uncommitted rows, and a
     planner that still believes a table empty picks nested loops that take minutes on a few
     hundred rows. ANALYZE needs the tables' owner: in SET ROLE mode the block runs as the
     connecting user for the statement only (``SET LOCAL``), then as the app role again; a
     connection that logs in as the app role analyzes what it may (PostgreSQL skips the rest
-    with a notice)."""
+    with a notice). ``tables``: those only (quoted here), else every table."""
     conn = connections[using]
     if conn.vendor != "postgresql":
         return
     switch = bool(app_role()) and not _owner_mode and not _connects_as_app_role(conn)
+    statement = "ANALYZE " + ", ".join(conn.ops.quote_name(t) for t in tables)
+    if not tables:
+        statement = "ANALYZE"
     with conn.cursor() as cur:
         if switch and conn.in_atomic_block:
             cur.execute("SET LOCAL ROLE NONE")
-            cur.execute("ANALYZE")
+            cur.execute(statement)
             cur.execute(f"SET LOCAL ROLE {app_role()}")
         elif switch:
             cur.execute("RESET ROLE")
             try:
-                cur.execute("ANALYZE")
+                cur.execute(statement)
             finally:
                 cur.execute(f"SET ROLE {app_role()}")
         else:
-            cur.execute("ANALYZE")
+            cur.execute(statement)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, time, timedelta
 
-from django.db import connection
 from django.utils import timezone
 
 from aftercare.demo import PARENT_WITH_TWO_CHILDREN
@@ -63,9 +62,8 @@ def attendance_step(demo) -> None:
         return
     # The demo is one transaction: autovacuum has not seen a row of it yet, and with empty
     # statistics the roster queries below plan nested loops over every group member (a test
-    # database once spent 20 minutes on one). ANALYZE counts this transaction's own rows.
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    # database once spent over an hour on them). seed_demo analyzes after every step, as the
+    # tables' owner (aftercare.db_security.analyze: the app role's own ANALYZE skips them all).
     rng = demo.rng("attendance")
     today = timezone.localdate()
     days = sorted(

@@ -230,9 +230,10 @@ def build_world(n_students: int, n_courses: int, hot_capacity: int, seed: int) -
 
 
 def reset_state(capacities: dict[str, int] | None = None) -> None:
-    from django.db import connection
+    # TRUNCATE is the owner's: the app role may not truncate since least privilege.
+    from aftercare.db_security import owner_mode
 
-    with connection.cursor() as cur:
+    with owner_mode() as connection, connection.cursor() as cur:
         cur.execute("TRUNCATE enrollment_courseregistration, aftercare_auditevent")
         cur.execute("UPDATE enrollment_application SET courses_taken = 0")
         cur.execute(
