@@ -214,7 +214,7 @@ class ComplaintFilterForm(forms.Form):
         required=False,
         choices=[
             ("", _("All")),
-            ("open", _("Open")),
+            ("open", pgettext_lazy("complaint status", "Open")),
             ("overdue", _("Overdue")),
             ("escalated", pgettext_lazy("complaint status", "With the district")),
             ("closed", pgettext_lazy("complaint status", "Closed")),

@@ -14,6 +14,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftercare.models import District, School, Semester, User
 from aftercare.tenancy import TenantQuerySet, TenantRule
@@ -30,8 +31,8 @@ class FollowUpKind(models.TextChoices):
 
 
 class FollowUpStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
+    OPEN = "open", pgettext_lazy("follow-up", "Open")
+    CLOSED = "closed", pgettext_lazy("follow-up", "Closed")
 
 
 class FollowUp(models.Model):

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from aftercare.audit import record_event
@@ -28,7 +28,7 @@ from reporting.views.dashboard import require_reader
 
 STATE_FILTERS = [
     ("live", gettext_lazy("Open or acknowledged")),
-    ("open", gettext_lazy("Open")),
+    ("open", pgettext_lazy("alert", "Open")),
     ("acknowledged", gettext_lazy("Acknowledged")),
     ("resolved", gettext_lazy("Resolved")),
     ("all", gettext_lazy("All")),
