@@ -320,6 +320,7 @@ SPECTACULAR_SETTINGS = {
         "ExemptionStatusEnum": "billing.models.exemptions.ExemptionStatus",
         "PayoutBasisEnum": "billing.models.payouts.PayBasis",
         "PayoutRateUnitEnum": "billing.models.payouts.RateUnit",
+        "IncidentDecisionEnum": "billing.models.payouts.IncidentDecision",
         "EvaluationQuestionKindEnum": "feedback.models.evaluations.QuestionKind",
         "EvaluationQuestionAboutEnum": "feedback.models.evaluations.QuestionAbout",
         "ComplaintCategoryEnum": "feedback.models.complaints.ComplaintCategory",

@@ -9,15 +9,27 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from aftercare.api_base import ERROR_RESPONSES, ScopedViewSetMixin, created
+from aftercare.errors import InvalidInput
 from aftercare.models import School, Semester
 from aftercare.tenancy import get_visible_or_404
-from billing.models import LabourAgreement, RateUnit, SafetyIncident, SubsidyRules
+from billing.models import (
+    IncidentDecision,
+    LabourAgreement,
+    RateUnit,
+    SafetyIncident,
+    SafetyIncidentReview,
+    SubsidyRules,
+)
 from billing.services import payouts, subsidies
+from billing.services.payouts import offers
+from safety.models import Incident, IncidentSeverity
 from scheduling.models import StaffMember
 
 WRITE_ERRORS = {**ERROR_RESPONSES, 409: ERROR_RESPONSES[400]}
@@ -214,3 +226,95 @@ class IncidentViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.Generi
             evidence=v["evidence"],
         )
         return created(IncidentSerializer(incident).data)
+
+
+# --------------------------------------------------------------------------- offered incidents
+
+
+class IncidentOfferSerializer(serializers.ModelSerializer):
+    """A serious safety record waiting for the principal's subsidy decision (the child is
+    not named: the decision is about the staff member)."""
+
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    school = serializers.UUIDField(source="school.public_id", read_only=True)
+
+    class Meta:
+        model = Incident
+        fields = ["id", "school", "kind", "occurred_at", "place", "description", "action_taken"]
+        read_only_fields = fields
+
+
+class IncidentDecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=IncidentDecision.choices)
+    staff = serializers.UUIDField(required=False, allow_null=True)
+    # Of the staff member's semester subsidy, within the district's range (checked there).
+    percent = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+
+class IncidentReviewSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    incident = serializers.UUIDField(source="incident.public_id", read_only=True)
+    deduction = IncidentSerializer(source="safety_incident", read_only=True, allow_null=True)
+
+    class Meta:
+        model = SafetyIncidentReview
+        fields = ["id", "incident", "decision", "reason", "decided_at", "deduction"]
+        read_only_fields = fields
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Serious safety incidents waiting for a subsidy decision (school managers)"
+    )
+)
+class IncidentOfferViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The page's offers (``billing.views.subsidy.school_incidents``): each serious incident
+    of a school the caller manages, until it is confirmed into a deduction or declined."""
+
+    queryset = Incident.objects.all()
+    serializer_class = IncidentOfferSerializer
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .filter(
+                school_id__in=self.scope.manager_schools,
+                severity=IncidentSeverity.SERIOUS,
+                subsidy_review__isnull=True,
+            )
+            .select_related("school")
+            .order_by("occurred_at", "pk")
+        )
+
+    @extend_schema(
+        summary="Confirm an offered incident into a subsidy deduction, or decline it (managers)",
+        description="confirmed: `staff` (of the incident's school) and `percent` (within the "
+        "district's range); declined: `reason`. 400 per field, 403 not the school's manager, "
+        "404 not visible, 409 decided already.",
+        request=IncidentDecisionSerializer,
+        responses={201: IncidentReviewSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def decide(self, request, public_id=None):
+        incident = get_visible_or_404(
+            Incident.objects.select_related("school"), self.scope, public_id=public_id
+        )
+        data = IncidentDecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        staff = None
+        if v.get("staff"):
+            staff = StaffMember.objects.filter(school=incident.school, public_id=v["staff"]).first()
+            if staff is None:
+                raise InvalidInput(fields={"staff": [_("Choose the staff member responsible.")]})
+        review = offers.decide_incident(
+            actor=request.user,
+            incident=incident,
+            decision=v["decision"],
+            staff=staff,
+            percent=v.get("percent"),
+            reason=v.get("reason") or "",
+        )
+        return created(IncidentReviewSerializer(review).data)

@@ -30,6 +30,9 @@ router.register("billing/labour-agreements", subsidy.AgreementViewSet, basename=
 router.register(
     "billing/subsidy-incidents", subsidy.IncidentViewSet, basename="billing-subsidy-incident"
 )
+router.register(
+    "billing/incident-offers", subsidy.IncidentOfferViewSet, basename="billing-incident-offer"
+)
 
 urlpatterns = [
     *router.urls,

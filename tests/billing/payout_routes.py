@@ -105,6 +105,10 @@ def foreign_payout_routes(world) -> dict:
         "post",
         reverse("billing_incident_decide", args=[incident.public_id, "declined"]),
     )
+    routes["billing-incident-offer-decide"] = (
+        "post",
+        reverse("billing-incident-offer-decide", args=[incident.public_id]),
+    )
     for verb in ("confirm", "publish", "refresh", "amend"):
         name = f"billing_disclosure_{verb}"
         routes[name] = ("post", reverse(name, args=[v]))

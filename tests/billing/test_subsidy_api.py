@@ -88,3 +88,46 @@ def test_agreements_and_incidents(pw):
     assert principal.post(url, body).status_code == 201
     assert api(pw.world.users["principal_b1"]).post(url, body).status_code == 404
     assert SafetyIncident.objects.count() == 1
+
+
+def test_offered_incidents_are_decided_through_the_api(pw):
+    from aftercare.models import AuditEvent
+    from billing.models import SafetyIncidentReview
+    from tests.billing.test_subsidy_pages import serious
+
+    incident = serious(pw)
+    principal = api(pw.user("principal"))
+    offers = "/api/v1/billing/incident-offers/"
+    listed = principal.get(offers).json()["results"]
+    assert [o["id"] for o in listed] == [str(incident.public_id)]
+    assert "student" not in listed[0]
+    # Not the manager: another district's principal sees nothing and gets 404; the care
+    # teacher who recorded it sees the record but may not decide (403).
+    assert api(pw.world.users["principal_b1"]).get(offers).json()["results"] == []
+    decide = f"{offers}{incident.public_id}/decide/"
+    confirm = {"decision": "confirmed", "staff": str(pw.care.public_id), "percent": 60}
+    assert api(pw.world.users["principal_b1"]).post(decide, confirm).status_code == 404
+    assert api(pw.user("care")).post(decide, confirm).status_code == 403
+    # Bad input: nothing written.
+    for body in (
+        {"decision": "maybe"},
+        {"decision": "confirmed", "percent": 60},
+        {"decision": "confirmed", "staff": str(pw.care.public_id)},
+        {"decision": "confirmed", "staff": str(pw.care.public_id), "percent": 5},
+        {"decision": "declined", "reason": "  "},
+        {**confirm, "staff": "00000000-0000-0000-0000-000000000000"},
+    ):
+        response = principal.post(decide, body, format="json")
+        assert response.status_code == 400, (body, response.content)
+    assert not SafetyIncidentReview.objects.exists() and not SafetyIncident.objects.exists()
+    response = principal.post(decide, confirm, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["decision"] == "confirmed" and body["deduction"]["percent"] == 60
+    assert SafetyIncident.objects.get().staff == pw.care
+    assert AuditEvent.objects.filter(action="billing.incident_confirmed").count() == 1
+    # Decided: no longer offered, and a second decision is a conflict.
+    assert principal.get(offers).json()["results"] == []
+    again = principal.post(decide, {"decision": "declined", "reason": "重复"}, format="json")
+    assert again.status_code == 409
+    assert SafetyIncidentReview.objects.count() == 1
