@@ -11,7 +11,7 @@ import contextlib
 import time
 import uuid
 
-from celery.exceptions import TimeoutError as CeleryTimeout
+from celery.states import READY_STATES
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -56,14 +56,21 @@ def check_worker(timeout: float = 3.0, queues: list[str] | None = None) -> dict:
             token = uuid.uuid4().hex
             result = celery_app.send_task(PING_TASK, args=[token], queue=queue, expires=timeout + 2)
             sent.append((queue, token, result))
-        silent = []
-        for queue, token, result in sent:
-            left = max(0.1, timeout - (time.monotonic() - started))
-            try:
-                if result.get(timeout=left) != token:
-                    silent.append(queue)
-            except CeleryTimeout:
-                silent.append(queue)
+        # The answers are read by polling their keys, not through result.get(): that waits on
+        # the process's one pub/sub subscription, which a broken connection leaves deaf.
+        waiting = {result.id: (queue, token, result) for queue, token, result in sent}
+        answered = set()
+        while waiting and time.monotonic() - started < timeout:
+            for task_id, (_queue, token, _result) in list(waiting.items()):
+                meta = celery_app.backend.get_task_meta(task_id)
+                if meta.get("status") in READY_STATES:
+                    if meta.get("result") == token:
+                        answered.add(task_id)
+                    del waiting[task_id]
+            if waiting:
+                time.sleep(0.05)
+        silent = [queue for queue, _token, result in sent if result.id not in answered]
+        for _queue, _token, result in sent:
             result.forget()
     except Exception as exc:
         return {"ok": False, "error": exc.__class__.__name__}

@@ -1,6 +1,7 @@
 """Every role logs in on a phone-sized screen and lands on its Chinese home page."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import PASSWORD
 
@@ -53,10 +54,11 @@ def test_official_filters_the_audit_log(bworld, log_in, live_server):
     page = log_in("official-a", PASSWORD)
     page.get_by_role("link", name="审计日志").first.click()
     rows = page.get_by_test_id("audit-events").locator("tbody tr")
-    assert rows.count() == 2
+    # count() does not wait for the navigation the click started (a loaded machine is slow).
+    expect(rows).to_have_count(2)
     page.get_by_label("操作", exact=True).fill("plan.")
     page.get_by_role("button", name="筛选").click()
-    assert rows.count() == 1
+    expect(rows).to_have_count(1)
     assert "提交方案" in rows.first.inner_text()
 
 
