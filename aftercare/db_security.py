@@ -240,27 +240,24 @@ def analyze(*tables: str, using: str = "default") -> None:
     """Refresh the planner's statistics of every table, also inside a transaction that has
     just written many rows (the demo seed): autovacuum cannot see uncommitted rows, and a
     planner that still believes a table empty picks nested loops that take minutes on a few
-    hundred rows. ANALYZE needs the tables' owner: in SET ROLE mode the block runs as the
-    connecting user for the statement only (``SET LOCAL``), then as the app role again; a
-    connection that logs in as the app role analyzes what it may (PostgreSQL skips the rest
-    with a notice). ``tables``: those only (quoted here), else every table."""
+    hundred rows. ANALYZE needs the tables' owner: outside a transaction through
+    ``owner_mode()``; inside one, in SET ROLE mode, as the connecting user for the statement
+    only; a connection inside a transaction that logs in as the app role analyzes what it may
+    (PostgreSQL skips the rest with a notice). ``tables``: those only, else every table."""
     conn = connections[using]
     if conn.vendor != "postgresql":
         return
-    switch = bool(app_role()) and not _owner_mode and not _connects_as_app_role(conn)
-    statement = "ANALYZE " + ", ".join(conn.ops.quote_name(t) for t in tables)
-    if not tables:
-        statement = "ANALYZE"
+    statement = f"ANALYZE {', '.join(conn.ops.quote_name(t) for t in tables)}"
+    if not conn.in_atomic_block:
+        with owner_mode(using) as owner, owner.cursor() as cur:
+            cur.execute(statement)
+        return
+    # Inside a transaction owner_mode() may neither reopen the connection nor change the
+    # session's role: SET LOCAL lasts until the transaction ends, so the app role comes back.
     with conn.cursor() as cur:
-        if switch and conn.in_atomic_block:
+        if _needs_set_role(conn):
             cur.execute("SET LOCAL ROLE NONE")
             cur.execute(statement)
             cur.execute(f"SET LOCAL ROLE {app_role()}")
-        elif switch:
-            cur.execute("RESET ROLE")
-            try:
-                cur.execute(statement)
-            finally:
-                cur.execute(f"SET ROLE {app_role()}")
         else:
             cur.execute(statement)

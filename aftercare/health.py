@@ -58,10 +58,10 @@ def check_worker(timeout: float = 3.0, queues: list[str] | None = None) -> dict:
             sent.append((queue, token, result))
         # The answers are read by polling their keys, not through result.get(): that waits on
         # the process's one pub/sub subscription, which a broken connection leaves deaf.
-        waiting = {result.id: (queue, token, result) for queue, token, result in sent}
+        waiting = {result.id: token for _queue, token, result in sent}
         answered = set()
         while waiting and time.monotonic() - started < timeout:
-            for task_id, (_queue, token, _result) in list(waiting.items()):
+            for task_id, token in list(waiting.items()):
                 meta = celery_app.backend.get_task_meta(task_id)
                 if meta.get("status") in READY_STATES:
                     if meta.get("result") == token:

@@ -63,7 +63,7 @@ def roster_students(session: Session) -> QuerySet[Student]:
     return (
         Student.objects.filter(pk__in=roster_student_ids(session))
         .select_related("school_class")
-        .order_by("school_class__grade", "school_class__number", "name", "pk")
+        .order_by(*Student.ROLL_ORDER)
     )
 
 

@@ -29,7 +29,7 @@ from billing.models import (
 )
 from billing.services import payouts, subsidies
 from billing.services.payouts import offers
-from safety.models import Incident, IncidentSeverity
+from safety.models import Incident
 from scheduling.models import StaffMember
 
 WRITE_ERRORS = {**ERROR_RESPONSES, 409: ERROR_RESPONSES[400]}
@@ -275,18 +275,8 @@ class IncidentOfferViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.G
     queryset = Incident.objects.all()
     serializer_class = IncidentOfferSerializer
 
-    def get_queryset(self):
-        return (
-            super()
-            .get_queryset()
-            .filter(
-                school_id__in=self.scope.manager_schools,
-                severity=IncidentSeverity.SERIOUS,
-                subsidy_review__isnull=True,
-            )
-            .select_related("school")
-            .order_by("occurred_at", "pk")
-        )
+    def base_queryset(self):
+        return offers.offered_incidents_in(self.scope.manager_schools).select_related("school")
 
     @extend_schema(
         summary="Confirm an offered incident into a subsidy deduction, or decline it (managers)",

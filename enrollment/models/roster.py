@@ -52,6 +52,10 @@ class Student(models.Model):
     tenant_rule = TenantRule(teacher="school_class__homeroom_teacher", family="guardianships__user")
     objects = StudentQuerySet.as_manager()
 
+    # How children are listed on a roll, a register or a report: class, then name (never by
+    # 学籍号: its ciphertext has no order).
+    ROLL_ORDER = ("school_class__grade", "school_class__number", "name", "pk")
+
     class Meta:
         verbose_name = _("student")
         verbose_name_plural = _("students")

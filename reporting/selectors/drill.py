@@ -441,7 +441,7 @@ def group_page(*, group, period: Period, names: bool) -> Page:
     students = list(
         Student.objects.filter(pk__in=list(student_ids))
         .select_related("school_class")
-        .order_by("school_class__grade", "school_class__number", "name", "pk")
+        .order_by(*Student.ROLL_ORDER)
     )
     apps = {
         a.student_id: a

@@ -23,11 +23,14 @@ from scheduling.models import StaffMember
 
 def offered_incidents(school: School):
     """The school's serious incidents nobody has decided on yet, oldest first."""
-    return (
-        Incident.objects.filter(school=school, severity=IncidentSeverity.SERIOUS)
-        .filter(subsidy_review__isnull=True)
-        .order_by("occurred_at", "pk")
-    )
+    return offered_incidents_in([school.pk])
+
+
+def offered_incidents_in(school_ids):
+    """``offered_incidents`` of several schools (ids) at once."""
+    return Incident.objects.filter(
+        school_id__in=school_ids, severity=IncidentSeverity.SERIOUS, subsidy_review__isnull=True
+    ).order_by("occurred_at", "pk")
 
 
 def decide_incident(
